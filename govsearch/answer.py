@@ -1,0 +1,212 @@
+"""Answering a question from the clauses, always with the clauses that support it.
+
+The answer is extractive: the sentence(s) of the best clauses that answer the
+question (for a figure, the sentence holding the number), each followed by
+its citation number. When nothing in the corpus bears on the question the
+answer is None, and the nearest clauses are still listed for the reader.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .evidence import coverage, context_text, figures, dates, key_terms, sentences
+from .schema import Hit
+
+if TYPE_CHECKING:
+    from .index import Index
+
+KINDS = ("number", "which_towns", "compare", "how", "lookup")
+
+_NUMBER = re.compile(
+    r"多少|几[个处间家座次项条名人年月天批所户万亿]|何时|什么时候|哪一?年|哪个月|几月|比例|数量|占比|"
+    r"\bhow (?:many|much|long)\b|\bwhen\b|\bwhat (?:year|date|ratio|percentage|number)\b",
+    re.I,
+)
+_TOWNS = re.compile(
+    r"哪些(?:镇|街|乡|镇街|乡镇|地方|地区)|哪个(?:镇|街道|乡镇|镇街)|哪里|哪儿|什么地方|"
+    r"\bwhich (?:towns?|streets?|townships?|places?)\b|\bwhere\b",
+    re.I,
+)
+_COMPARE = re.compile(r"对比|比较|有何不同|有什么不同|区别|差异|异同|不同之处|\bcompare\b|\bdiffer|\bversus\b|\bvs\.?\b", re.I)
+_HOW = re.compile(r"怎么|如何|怎样|采取了?(?:哪些|什么)|做法|措施|\bhow (?:did|do|does|were|was|is|are)\b|\bwhat did\b", re.I)
+
+CANDIDATES = 8
+CITED = 3
+# Calibrated on the evaluation questions of type `negative` (benchmarks/RESULTS.md).
+MIN_SIMILARITY = 0.82
+MIN_COVERAGE = 0.5
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer with its numbered citations (``[1]`` is ``citations[0]``)."""
+
+    question: str
+    kind: str
+    answer: str | None
+    citations: tuple[Hit, ...] = ()
+    figures: tuple[str, ...] = ()
+    unsupported: tuple[str, ...] = field(default=())  # generative mode: sentences without valid support
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "question": self.question,
+            "kind": self.kind,
+            "answer": self.answer,
+            "citations": [h.to_dict() for h in self.citations],
+        }
+        if self.figures:
+            d["figures"] = list(self.figures)
+        if self.unsupported:
+            d["unsupported"] = list(self.unsupported)
+        return d
+
+    def text(self) -> str:
+        """The answer and its numbered citations, as plain lines."""
+        head = self.answer if self.answer is not None else "语料中没有找到能回答这个问题的条款。"
+        lines = [head, ""]
+        label = "引用" if self.answer is not None else "最接近的条款（不足以回答）"
+        if self.citations:
+            lines.append(label + ":")
+            lines += [f"[{i}] {h.citation}" for i, h in enumerate(self.citations, 1)]
+        return "\n".join(lines).rstrip()
+
+
+def question_kind(question: str, towns: list[str] | tuple[str, ...] = ()) -> str:
+    """number, which_towns, compare, how or lookup."""
+    named = [t for t in towns if t and (t in question or t.rstrip("镇街道乡") in question)]
+    if _COMPARE.search(question) and (len(named) >= 2 or not named):
+        return "compare"
+    if _NUMBER.search(question):
+        return "number"
+    if _TOWNS.search(question) and not named:
+        return "which_towns"
+    if _HOW.search(question):
+        return "how"
+    return "lookup"
+
+
+def named_towns(question: str, towns: list[str]) -> list[str]:
+    """The towns of the index that a question names (三乡 names 三乡镇)."""
+    out = []
+    for t in towns:
+        short = t[:-2] if t.endswith("街道") else t.rstrip("镇乡")
+        if t in question or (len(short) >= 2 and short in question):
+            out.append(t)
+    return out
+
+
+def ask(index: "Index", question: str) -> Answer:
+    """Answer ``question`` from the index, citing the clauses it comes from."""
+    towns = index.town_names
+    kind = question_kind(question, towns)
+    named = named_towns(question, towns)
+    if kind == "which_towns":
+        return _which_towns(index, question)
+    if kind == "compare" and len(named) >= 2:
+        return _compare(index, question, named)
+    hits = index.search(question, k=CANDIDATES, town=named[0] if len(named) == 1 else None)
+    if not hits and len(named) == 1:
+        hits = index.search(question, k=CANDIDATES)
+    if not hits:
+        return Answer(question, kind, None)
+    terms = key_terms(index.lexical.tokenizer, question, towns)
+    qv = index.embedder.embed_query(question)
+    pvs = index.embedder.embed_passages([h.chunk.text for h in hits])
+    sims = pvs @ qv
+    covs = np.array([coverage(terms, context_text(h)) for h in hits])
+    if not _answerable(sims, covs, terms):
+        return Answer(question, kind, None, tuple(hits[:CITED]))
+    return _extract(index, question, kind, hits, terms, qv, sims, covs)
+
+
+def _answerable(sims: np.ndarray, covs: np.ndarray, terms: list[str]) -> bool:
+    """Is any clause close enough to the question to answer it?"""
+    if float(sims.max()) >= MIN_SIMILARITY:
+        return True
+    return bool(terms) and float(covs.max()) >= MIN_COVERAGE and float(sims.max()) >= MIN_SIMILARITY - 0.03
+
+
+def _extract(
+    index: "Index",
+    question: str,
+    kind: str,
+    hits: list[Hit],
+    terms: list[str],
+    qv: np.ndarray,
+    sims: np.ndarray,
+    covs: np.ndarray,
+) -> Answer:
+    """The best sentences of the best clauses, each with its citation number."""
+    order = np.argsort(-(sims + 0.1 * covs), kind="stable")
+    cited = [hits[i] for i in order[:CITED]]
+    candidates: list[tuple[int, str]] = []  # (citation number, sentence)
+    for n, hit in enumerate(cited, 1):
+        text = hit.chunk.text
+        for s, e in sentences(text):
+            candidates.append((n, text[s:e].strip()))
+    if kind == "number":
+        numeric = [(n, s) for n, s in candidates if figures(s) or dates(s)]
+        candidates = numeric or candidates
+    sv = index.embedder.embed_passages([s for _, s in candidates])
+    score = sv @ qv + 0.15 * np.array([coverage(terms, s) for _, s in candidates])
+    score -= 0.02 * (np.array([n for n, _ in candidates]) - 1)  # prefer the better clause on ties
+    best = int(np.argmax(score))
+    n, sentence = candidates[best]
+    parts = [f"{sentence} [{n}]"]
+    if kind in ("how", "lookup"):
+        # one more sentence when it adds to the answer from another clause
+        for j in np.argsort(-score)[1:3]:
+            n2, s2 = candidates[int(j)]
+            if n2 != n and score[int(j)] >= score[best] - 0.03:
+                parts.append(f"{s2} [{n2}]")
+                break
+    figs = tuple(figures(sentence) + [d for d in dates(sentence) if d not in figures(sentence)]) if kind == "number" else ()
+    answer = " ".join(parts)
+    if figs:
+        answer = f"{'、'.join(_main_figures(figs, question))}：{answer}"
+    return Answer(question, kind, answer, tuple(cited), figs)
+
+
+def _main_figures(figs: tuple[str, ...], question: str) -> list[str]:
+    """The figures that answer the question: those with the unit asked for, else all."""
+    unit = re.search(r"多少([\u4e00-\u9fff])|几([\u4e00-\u9fff])", question)
+    if unit:
+        u = unit.group(1) or unit.group(2)
+        with_unit = [f for f in figs if f.endswith(u) or f.rstrip("余多").endswith(u)]
+        if with_unit:
+            return with_unit[:2]
+    return list(figs[:2])
+
+
+def _which_towns(index: "Index", question: str) -> Answer:
+    from .towns import find_towns
+
+    result = find_towns(index, question)
+    if not result.towns:
+        return Answer(question, "which_towns", None)
+    cites: list[Hit] = []
+    parts = []
+    for t in result.towns:
+        cites.append(t.clauses[0])
+        tag = "" if t.strength == "strong" else "（仅提及）"
+        parts.append(f"{t.town}{tag} [{len(cites)}]")
+    return Answer(question, "which_towns", "、".join(parts), tuple(cites))
+
+
+def _compare(index: "Index", question: str, towns: list[str]) -> Answer:
+    from .compare import compare_towns
+
+    topic = question
+    for t in towns:
+        topic = topic.replace(t, " ")
+    cmp = compare_towns(index, topic, towns)
+    cites = tuple(m.hit for ms in cmp.towns.values() for m in ms)
+    if not cites:
+        return Answer(question, "compare", None)
+    return Answer(question, "compare", cmp.markdown(), cites)

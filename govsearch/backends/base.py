@@ -1,0 +1,48 @@
+"""The VectorBackend interface: where the chunk vectors live and are searched.
+
+Rows are numbered in chunk-store order. A backend searches the whole index or
+only the rows a filter allows.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+class VectorBackend(ABC):
+    """Dense-vector search over the rows of one index."""
+
+    name: str = ""
+
+    @abstractmethod
+    def add(self, vectors: np.ndarray) -> None:
+        """Append vectors; row ids continue from the current count."""
+
+    @abstractmethod
+    def search(
+        self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The k rows most similar to ``query`` (inner product), as (rows, scores).
+
+        ``allowed`` is an array of row ids the result must come from (None: all).
+        """
+
+    @abstractmethod
+    def save(self, folder: Path) -> None:
+        """Write the backend's files into ``folder``."""
+
+    @classmethod
+    @abstractmethod
+    def load(cls, folder: Path, settings: dict[str, Any]) -> "VectorBackend":
+        """Open what :meth:`save` wrote; ``settings`` is what :meth:`describe` returned."""
+
+    @abstractmethod
+    def __len__(self) -> int: ...
+
+    def describe(self) -> dict[str, Any]:
+        """What the manifest records about this backend (enough to load it again)."""
+        return {"name": self.name}

@@ -1,0 +1,102 @@
+"""FAISS: exact inner-product search by default, HNSW for large corpora.
+
+Vectors are unit length, so inner product is cosine similarity. The index file
+is FAISS's own binary format (no pickle); an exact index is memory-mapped.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+
+from ..errors import BadIndexError
+from .base import VectorBackend
+
+HNSW_ABOVE = 200_000  # rows above which "auto" picks an approximate index
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 128
+FILE = "vectors.faiss"
+
+
+class FaissBackend(VectorBackend):
+    """Vectors in a FAISS index: ``flat`` (exact) or ``hnsw`` (approximate)."""
+
+    name = "faiss"
+
+    def __init__(self, dim: int, kind: str = "flat", ef_search: int = HNSW_EF_SEARCH) -> None:
+        if kind not in ("flat", "hnsw"):
+            raise ValueError(f"unknown FAISS index kind {kind!r}; choose flat or hnsw")
+        self.dim = dim
+        self.kind = kind
+        self.ef_search = ef_search
+        if kind == "flat":
+            self._index = faiss.IndexFlatIP(dim)
+        else:
+            self._index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+            self._index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+            self._index.hnsw.efSearch = ef_search
+
+    @staticmethod
+    def choose_kind(rows: int, kind: str = "auto") -> str:
+        """``flat`` up to HNSW_ABOVE rows, ``hnsw`` above, unless ``kind`` says otherwise."""
+        if kind == "auto":
+            return "hnsw" if rows > HNSW_ABOVE else "flat"
+        return kind
+
+    def __len__(self) -> int:
+        return int(self._index.ntotal)
+
+    def add(self, vectors: np.ndarray) -> None:
+        v = np.ascontiguousarray(vectors, dtype=np.float32)
+        if v.ndim != 2 or v.shape[1] != self.dim:
+            raise ValueError(f"vectors of shape {v.shape} do not fit a {self.dim}-dimensional index")
+        self._index.add(v)
+
+    def search(
+        self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        n = len(self)
+        if n == 0 or k <= 0 or (allowed is not None and len(allowed) == 0):
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
+        params = None
+        if allowed is not None:
+            k = min(k, len(allowed))
+            sel = faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
+            if self.kind == "hnsw":
+                params = faiss.SearchParametersHNSW(sel=sel, efSearch=max(self.ef_search, k))
+            else:
+                params = faiss.SearchParameters(sel=sel)
+        elif self.kind == "hnsw":
+            params = faiss.SearchParametersHNSW(efSearch=max(self.ef_search, k))
+        scores, rows = self._index.search(q, min(k, n), params=params)
+        keep = rows[0] >= 0
+        return rows[0][keep].astype(np.int64), scores[0][keep]
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        faiss.write_index(self._index, str(folder / FILE))
+
+    @classmethod
+    def load(cls, folder: Path, settings: dict[str, Any]) -> "FaissBackend":
+        path = folder / FILE
+        try:
+            flags = faiss.IO_FLAG_MMAP if settings.get("kind", "flat") == "flat" else 0
+            index = faiss.read_index(str(path), flags)
+        except Exception as e:  # FAISS raises RuntimeError on damaged files
+            raise BadIndexError(f"{path}: unreadable FAISS index ({e}); rebuild it with `govsearch index`") from e
+        self = cls.__new__(cls)
+        self.dim = int(index.d)
+        self.kind = settings.get("kind", "flat")
+        self.ef_search = int(settings.get("ef_search", HNSW_EF_SEARCH))
+        self._index = index
+        if settings.get("dim") not in (None, self.dim):
+            raise BadIndexError(f"{path}: holds {self.dim}-dimensional vectors, the manifest says {settings['dim']}")
+        return self
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name, "kind": self.kind, "dim": self.dim, "ef_search": self.ef_search}

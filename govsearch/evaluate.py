@@ -1,0 +1,235 @@
+"""Measuring retrieval against questions with gold evidence.
+
+Questions are JSON lines as in ``shared/eval`` (id, question, type, gold
+[{file, quote}], towns, answer). A hit finds a piece of evidence when it comes
+from that file and its span covers at least half of the quote's span; a
+clause copied word for word into another file counts from either. Any one
+piece of evidence found counts. Metrics are computed by ``ranx``.
+
+The baseline is what most users try first: fixed-size chunks
+(RecursiveCharacterTextSplitter, 300 characters, overlap 50) embedded by the
+same model in an exact FAISS index.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from .errors import GovsearchError
+from .schema import Hit
+
+log = logging.getLogger(__name__)
+
+METRICS = ("recall@1", "recall@5", "recall@10", "mrr@10")
+DEPTH = 10
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    question: str
+    type: str
+    gold: tuple[tuple[str, str], ...]  # (file, quote)
+    towns: tuple[str, ...] = ()
+    answer: str = ""
+
+
+def read_questions(path: str | Path) -> list[Question]:
+    """The questions of a JSON-lines gold file."""
+    out = []
+    for n, line in enumerate(Path(path).read_text("utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            d = json.loads(line)
+            out.append(
+                Question(
+                    d["id"],
+                    d["question"],
+                    d.get("type", "lookup"),
+                    tuple((g["file"], g["quote"]) for g in d.get("gold", [])),
+                    tuple(d.get("towns", [])),
+                    d.get("answer", ""),
+                )
+            )
+        except (ValueError, KeyError, TypeError) as e:
+            raise GovsearchError(f"{path}:{n}: not a question line ({e})") from e
+    return out
+
+
+@dataclass(frozen=True)
+class Found:
+    """Where one retrieved passage lies: file name, span and text."""
+
+    source: str
+    start: int
+    end: int
+    text: str
+    also_in: tuple[str, ...] = ()
+
+
+class Judge:
+    """Decides whether a retrieved passage holds a question's evidence."""
+
+    def __init__(self, corpus: str | Path) -> None:
+        self.corpus = Path(corpus)
+        self._texts: dict[str, str] = {}
+
+    def text(self, source: str) -> str:
+        if source not in self._texts:
+            from .readers import read
+
+            self._texts[source] = read(self.corpus / source).text
+        return self._texts[source]
+
+    def quote_span(self, source: str, quote: str) -> tuple[int, int] | None:
+        i = self.text(source).find(quote)
+        return None if i < 0 else (i, i + len(quote))
+
+    def finds(self, found: Found, gold: Sequence[tuple[str, str]]) -> bool:
+        for file, quote in gold:
+            span = self.quote_span(file, quote)
+            if span is None:
+                continue
+            for place in self._places(found, file):
+                overlap = min(place[1], span[1]) - max(place[0], span[0])
+                if overlap * 2 >= span[1] - span[0]:
+                    return True
+        return False
+
+    def _places(self, found: Found, file: str) -> list[tuple[int, int]]:
+        if found.source == file:
+            return [(found.start, found.end)]
+        if file in found.also_in:
+            i = self.text(file).find(found.text)
+            if i >= 0:
+                return [(i, i + len(found.text))]
+        return []
+
+
+@dataclass
+class Report:
+    """Metrics overall and by question type, for each system."""
+
+    systems: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    misses: dict[str, list[str]] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"systems": self.systems, "counts": self.counts, "misses": self.misses, **self.extra}
+
+    def markdown(self) -> str:
+        """One table a system: rows are question types, columns the metrics."""
+        out = []
+        for name, by_type in self.systems.items():
+            out.append(f"**{name}**\n")
+            out.append("| questions | n | " + " | ".join(METRICS) + " |")
+            out.append("|---|---|" + "---|" * len(METRICS))
+            for t, m in by_type.items():
+                out.append(
+                    f"| {t} | {self.counts.get(t, 0)} | " + " | ".join(f"{m[x]:.3f}" for x in METRICS) + " |"
+                )
+            out.append("")
+        return "\n".join(out)
+
+
+def score_runs(
+    questions: Sequence[Question], runs: dict[str, list[list[Found]]], judge: Judge
+) -> Report:
+    """Metrics of each system's ranked passages (one list per question, in order)."""
+    from ranx import Qrels, Run, evaluate
+
+    answerable = [i for i, q in enumerate(questions) if q.gold]
+    report = Report()
+    types = sorted({questions[i].type for i in answerable})
+    report.counts = {"all": len(answerable), **{t: sum(questions[i].type == t for i in answerable) for t in types}}
+    qrels = Qrels({questions[i].id: {"gold": 1} for i in answerable})
+    for name, ranked in runs.items():
+        run_dict: dict[str, dict[str, float]] = {}
+        missed = []
+        for i in answerable:
+            q = questions[i]
+            docs: dict[str, float] = {}
+            matched = False
+            for rank, found in enumerate(ranked[i][:DEPTH]):
+                doc = f"r{rank}"
+                if not matched and judge.finds(found, q.gold):
+                    doc, matched = "gold", True
+                docs[doc] = float(DEPTH - rank)
+            if not matched:
+                missed.append(q.id)
+            run_dict[q.id] = docs or {"none": 0.0}
+        run = Run(run_dict)
+        by_type: dict[str, dict[str, float]] = {}
+        groups: dict[str, list[str]] = defaultdict(list)
+        for i in answerable:
+            groups[questions[i].type].append(questions[i].id)
+        for t, ids in [("all", [questions[i].id for i in answerable])] + sorted(groups.items()):
+            sub_q = Qrels({qid: {"gold": 1} for qid in ids})
+            sub_r = Run({qid: run_dict[qid] for qid in ids})
+            res = evaluate(sub_q, sub_r, list(METRICS), make_comparable=True)
+            by_type[t] = {m: float(res[m]) for m in METRICS}
+        report.systems[name] = by_type
+        report.misses[name] = missed
+    del qrels
+    return report
+
+
+def hits_as_found(hits: Sequence[Hit]) -> list[Found]:
+    return [Found(h.chunk.source, h.chunk.start, h.chunk.end, h.chunk.text, h.also_in) for h in hits]
+
+
+def baseline_runs(
+    questions: Sequence[Question], corpus: str | Path, embedder, cache_dir: Path | None = None
+) -> list[list[Found]]:
+    """The fixed-size-chunk baseline: 300-character chunks, overlap 50, same model, exact FAISS."""
+    import faiss
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    from .embedders.cache import EmbeddingCache
+    from .load import load_corpus
+
+    splitter = RecursiveCharacterTextSplitter(chunk_size=300, chunk_overlap=50, add_start_index=True)
+    pieces: list[Found] = []
+    for doc in load_corpus(corpus).documents:
+        for d in splitter.create_documents([doc.text]):
+            start = int(d.metadata["start_index"])
+            pieces.append(Found(doc.source, start, start + len(d.page_content), d.page_content))
+    model = f"baseline:{embedder.name}"
+    cache = EmbeddingCache.load(cache_dir, model, embedder.dim) if cache_dir else EmbeddingCache(model, embedder.dim)
+    vecs, _ = cache.embed([p.text for p in pieces], embedder.embed_passages)
+    if cache_dir:
+        cache.save(cache_dir)
+    index = faiss.IndexFlatIP(embedder.dim)
+    index.add(np.ascontiguousarray(vecs, dtype=np.float32))
+    qv = embedder.embed_queries([q.question for q in questions])
+    _, rows = index.search(qv, DEPTH)
+    return [[pieces[r] for r in row if r >= 0] for row in rows]
+
+
+def evaluate_index(
+    index,
+    questions: Sequence[Question],
+    corpus: str | Path | None = None,
+    baseline: bool = True,
+    variants: dict[str, Callable[[str], list[Hit]]] | None = None,
+) -> Report:
+    """Retrieval metrics of ``index`` (and the baseline) on ``questions``."""
+    corpus = Path(corpus or index.manifest.corpus or "corpus")
+    judge = Judge(corpus)
+    systems: dict[str, Callable[[str], list[Hit]]] = {"govsearch (hybrid)": lambda q: index.search(q, k=DEPTH)}
+    systems.update(variants or {})
+    runs = {name: [hits_as_found(fn(q.question)) for q in questions] for name, fn in systems.items()}
+    if baseline:
+        runs["baseline: 300-char chunks + FAISS"] = baseline_runs(
+            questions, corpus, index.embedder, cache_dir=index.folder / "cache" / "baseline"
+        )
+    return score_runs(questions, runs, judge)

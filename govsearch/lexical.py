@@ -1,0 +1,102 @@
+"""The lexical index: BM25 (bm25s) over Chinese words cut by jieba.
+
+bm25s's own tokenizer keeps a run of Chinese characters as one token, which
+finds nothing in Chinese text, so govsearch brings its own: jieba in search
+mode, with a user dictionary of governance terms (飞线充电, 百千万工程, 第一议题,
+强村公司 …) that users extend with a ``userdict.txt`` in the corpus folder.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import unicodedata
+from importlib import resources
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+# Words that carry no topic: question words and the most common particles.
+STOPWORDS = frozenset(
+    """的 了 和 与 及 或 是 在 对 把 被 为 以 等 中 上 下 其 之 于 也 都 而 并 将 已 有
+    哪些 哪个 哪里 哪 多少 什么 怎么 怎样 如何 是否 有何 为何 何时 几 吗 呢 呀 啊 吧
+    做法 情况 方面 问题 不同 对比 比较 处理 开展 工作""".split()
+)
+_PUNCT = re.compile(r"^[\W_]+$", re.UNICODE)
+
+
+def builtin_words() -> list[str]:
+    """The governance terms shipped with govsearch."""
+    text = resources.files("govsearch").joinpath("data/userdict.txt").read_text("utf-8")
+    return [line.split()[0] for line in text.splitlines() if line.strip()]
+
+
+def read_user_dict(path: Path) -> list[str]:
+    """Words of a jieba-style user dictionary (one word a line, frequency optional)."""
+    return [line.split()[0] for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+class Tokenizer:
+    """jieba (search mode) with govsearch's dictionary, lower-cased, width-folded."""
+
+    def __init__(self, words: Iterable[str] = ()) -> None:
+        import jieba
+
+        self._jieba = jieba.Tokenizer()
+        self.words = sorted(set(builtin_words()) | set(words))
+        for w in self.words:
+            self._jieba.add_word(w, freq=50000)
+
+    def tokens(self, text: str) -> list[str]:
+        """The indexable words of ``text``."""
+        text = unicodedata.normalize("NFKC", text).lower()
+        return [
+            t
+            for t in (w.strip() for w in self._jieba.cut_for_search(text))
+            if t and t not in STOPWORDS and not _PUNCT.match(t)
+        ]
+
+    def tokens_many(self, texts: Sequence[str]) -> list[list[str]]:
+        return [self.tokens(t) for t in texts]
+
+
+class LexicalIndex:
+    """BM25 scores of every chunk for a query."""
+
+    def __init__(self, tokenizer: Tokenizer, bm25) -> None:
+        self.tokenizer = tokenizer
+        self._bm25 = bm25
+
+    @classmethod
+    def build(cls, texts: Sequence[str], words: Iterable[str] = ()) -> "LexicalIndex":
+        import bm25s
+
+        tok = Tokenizer(words)
+        bm25 = bm25s.BM25()
+        corpus = tok.tokens_many(texts)
+        bm25.index(corpus, show_progress=False)
+        return cls(tok, bm25)
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every chunk (0 where no query word occurs)."""
+        q = self.tokenizer.tokens(query)
+        if not q:
+            return np.zeros(self._bm25.scores["num_docs"], np.float32)
+        return np.asarray(self._bm25.get_scores(q), dtype=np.float32)
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self._bm25.save(str(folder), show_progress=False)
+        (folder / "words.json").write_text(json.dumps(self.tokenizer.words, ensure_ascii=False), "utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> "LexicalIndex":
+        import bm25s
+
+        words = json.loads((folder / "words.json").read_text("utf-8"))
+        bm25 = bm25s.BM25.load(str(folder), mmap=False, show_progress=False)
+        return cls(Tokenizer(words), bm25)
