@@ -42,7 +42,8 @@ class SentenceTransformerEmbedder(Embedder):
             ) from e
         self._model = SentenceTransformer(model, device=device)
         self.name = f"sentence-transformers/{model}"
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(get_dim())
         self.batch_size = batch_size
         q, p = _default_prefixes(model)
         self.query_prefix = q if query_prefix is None else query_prefix
