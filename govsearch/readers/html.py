@@ -210,6 +210,36 @@ def _extract(text: str) -> list[str] | None:
     return [i for i in items if i]
 
 
+def _split_merged(found: list[str], page_text: list[str], clean: set[str]) -> list[str]:
+    """Undo trafilatura's merging of several page blocks into one paragraph: an
+    item that is not a block of the page but the run of blocks ``i..j`` becomes
+    those blocks, less the ones that are page furniture."""
+    norms = [_norm(t) for t in page_text]
+    known = set(norms)
+    out: list[str] = []
+    for item in found:
+        n = _norm(item)
+        if item.startswith("\x00") or n in known:
+            out.append(item)
+            continue
+        run = None
+        for i, b in enumerate(norms):
+            if not b or not n.startswith(b):
+                continue
+            acc, j = "", i
+            while j < len(norms) and len(acc) < len(n) and n.startswith(acc + norms[j]):
+                acc += norms[j]
+                j += 1
+            if acc == n:
+                run = (i, j)
+                break
+        if run is None:
+            out.append(item)
+        else:
+            out.extend(t for t in page_text[run[0]:run[1]] if _norm(t) in clean)
+    return out
+
+
 @register(".html", ".htm", ".xhtml", ".shtml")
 def read_html(path: Path) -> SourceText:
     """Read the article of a saved web page into one line per paragraph."""
@@ -235,6 +265,7 @@ def read_html(path: Path) -> SourceText:
 
     found = _extract(text)
     if found:
+        found = _split_merged(found, page_text, {_norm(t) for t, tb in _block_lines(root, True) if t})
         blocks: list[tuple[str, etree._Element | None]] = []
         for item in found:
             if item.startswith("\x00table:"):
