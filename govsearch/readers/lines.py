@@ -128,6 +128,12 @@ def join_pages(pages: list[list[Line]]) -> tuple[str, tuple[int, ...]]:
     rights = sorted(ln.x1 for ln in all_lines)
     right = rights[int(0.9 * (len(rights) - 1))]
 
+    # the usual distance between the lines of a paragraph; a wider gap ends one
+    gaps = sorted(
+        b.top - a.top for lines in pages for a, b in zip(lines, lines[1:]) if b.top - a.top > 0.5 * (a.size or 1)
+    )
+    pitch = gaps[len(gaps) // 2] if gaps else 0.0
+
     parts: list[str] = []  # pieces of the output text
     length = 0
     starts: list[int] = []
@@ -145,6 +151,7 @@ def join_pages(pages: list[list[Line]]) -> tuple[str, tuple[int, ...]]:
                     ln.x0 > left + 1.2 * em  # indented (first line, centred title)
                     or marker_level(text) is not None
                     or prev.x1 < right - 3 * em  # previous line stopped short
+                    or (page_start is not None and pitch and ln.top - prev.top > 1.35 * pitch)
                     or (prev.x0 > left + 1.2 * em and prev.text.strip().endswith(_ENDS_PARAGRAPH) and prev.x1 < right - 0.5 * em)
                 )
                 if new_para:
