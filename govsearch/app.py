@@ -189,6 +189,14 @@ def _guard(fn: Callable[..., str]) -> Callable[..., str]:
     return wrapper
 
 
+MAX_K = 50  # hits rendered per search (the slider's range; the API gets no more)
+MAX_INPUT = 2000  # characters of a query read at all (the search itself reads 512)
+
+
+def _text(value: Any) -> str:
+    return str(value or "")[:MAX_INPUT]
+
+
 def _opt(value: Any) -> str | None:
     if value is None:
         return None
@@ -214,10 +222,11 @@ class Handlers:
 
     def search(self, query: str, k: float, town: str, date_from: str, date_to: str, doc_type: str) -> str:
         idx = self.holder.get()
+        query = _text(query)
         with self.holder.lock:
             hits = idx.search(
-                query or "",
-                k=int(k or 10),
+                query,
+                k=max(1, min(int(k or 10), MAX_K)),
                 town=_opt(town),
                 date_from=_opt(date_from),
                 date_to=_opt(date_to),
@@ -228,29 +237,32 @@ class Handlers:
 
     def ask(self, question: str) -> str:
         idx = self.holder.get()
+        question = _text(question)
         with self.holder.lock:
             from .query import prepare
 
-            prepare(question or "")  # a clean message for an empty question
+            prepare(question)  # a clean message for an empty question
             answer = idx.ask(question)
             terms = self._terms(idx, question, towns=True)
             return render.answer_html(answer, terms, self.holder.context_of)
 
     def towns(self, topic: str) -> str:
         idx = self.holder.get()
+        topic = _text(topic)
         with self.holder.lock:
-            result = idx.towns(topic or "")
+            result = idx.towns(topic)
             return render.towns_html(result, self._terms(idx, topic, towns=True), self.holder.context_of)
 
     def compare(self, topic: str, towns: list[str] | None) -> str:
         idx = self.holder.get()
+        topic = _text(topic)
         names = [t for t in (towns or []) if t]
         if len(names) < 2:
             raise GovsearchError("请选择至少两个镇街进行对比。")
         with self.holder.lock:
             from .query import prepare
 
-            prepare(topic or "")
+            prepare(topic)
             cmp = idx.compare(topic, towns=names)
             return render.comparison_html(cmp, self._terms(idx, topic, towns=True), self.holder.context_of)
 

@@ -148,7 +148,7 @@ def hit_html(
         f'<div class="gs-clause">{escape(clause_path(c))}</div>'
         f"{heading}"
         f'<div class="gs-text">{highlight(c.text, terms)}</div>'
-        f'<div class="gs-cite">{escape(c.source)}:{int(c.start)}-{int(c.end)} · 相关度 {hit.score:.3f}</div>'
+        f'<div class="gs-cite">{escape(c.source)}:{int(c.start)}-{int(c.end)} · 得分 {hit.score:.3f}</div>'
         f"{also}{ctx}</div>"
     )
 

@@ -98,9 +98,16 @@ def open_page(page, url, timings=None, key="page_load") -> None:
     t = time.perf_counter()
     page.goto(url, wait_until="domcontentloaded")
     page.locator("#gs-query textarea").wait_for(timeout=WAIT)
-    page.get_by_text("索引就绪").wait_for(timeout=WAIT)
+    wait_ready(page)
     if timings is not None:
         timings[key] = time.perf_counter() - t
+
+
+def wait_ready(page) -> None:
+    """Until the status line says the index is ready (or fail with what it says)."""
+    status = page.locator("#gs-status")
+    status.locator(".gs-ok, .gs-error").first.wait_for(timeout=WAIT)
+    assert status.locator(".gs-ok").count() == 1, status.inner_text()
 
 
 def shot(page, tmp_path, name) -> Path:
@@ -225,9 +232,11 @@ def test_a_failing_query_shows_a_message_and_the_page_keeps_working(page, app_ur
     err.wait_for(timeout=WAIT)
     assert "empty" in err.inner_text() and "Traceback" not in page.content()
     page.get_by_label("起始日期").fill("last week")
-    search(page, "飞线充电")
-    page.locator("#gs-search-out .gs-error").wait_for(timeout=WAIT)
-    assert "date" in page.locator("#gs-search-out .gs-error").inner_text()
+    page.locator("#gs-query textarea").fill("飞线充电")
+    page.locator("#gs-search-btn").click()
+    page.wait_for_function(  # the new error replaces the old one
+        "() => document.querySelector('#gs-search-out .gs-error')?.innerText.includes('date_from')", timeout=WAIT
+    )
     shot(page, tmp_path, "error-1280")
     page.get_by_label("起始日期").fill("")
     page.locator("#gs-search-btn").click()
@@ -285,7 +294,7 @@ def test_script_in_a_document_or_query_is_shown_escaped(page, evil_corpus, embed
     try:
         t = time.perf_counter()
         page.goto(url, wait_until="domcontentloaded")
-        page.get_by_text("索引就绪").wait_for(timeout=WAIT)
+        wait_ready(page)
         timings["small_corpus_build_to_ready"] = time.perf_counter() - t
         out = search(page, "飞线充电")
         out.locator(".gs-hit").first.wait_for(timeout=WAIT)
@@ -301,3 +310,19 @@ def test_script_in_a_document_or_query_is_shown_escaped(page, evil_corpus, embed
         assert page.evaluate("() => window.__pwned === undefined")
     finally:
         demo.close()
+
+
+def test_no_file_outside_the_index_is_served(app_url, built_index_dir):
+    """Requests carry text, never paths: Gradio's file routes refuse other files."""
+    import urllib.error
+    import urllib.request
+
+    for path in ("/etc/passwd", str(built_index_dir / "manifest.json")):
+        for route in ("gradio_api/file=", "file="):
+            try:
+                with urllib.request.urlopen(app_url + route + path, timeout=10) as r:
+                    body = r.read().decode("utf-8", "replace")
+            except urllib.error.HTTPError as e:
+                assert e.code in (403, 404), (route, path, e.code)
+                continue
+            assert "root:" not in body and '"chunks"' not in body, (route, path)

@@ -155,3 +155,33 @@ def test_error_html_is_one_escaped_line():
 
 def test_query_terms_can_leave_out_town_names():
     assert render.query_terms("三乡镇 飞线充电", exclude=["三乡镇", "三乡"]) == ["飞线充电"]
+
+
+def test_status_line_shows_build_progress(tmp_path):
+    pytest.importorskip("gradio", reason="the page needs gradio (pip install -e '.[app]')")
+    from govsearch.app import IndexHolder
+
+    h = IndexHolder(tmp_path / "index", tmp_path)
+    h.state, h.detail, h.done, h.total = "building", "正在读取语料并嵌入条款…", 128, 596
+    out = h.status_html()
+    assert "128/596" in out and "21%" in out and "gs-busy" in out
+    h.state, h.error = "error", "<b>no index</b>"
+    assert "&lt;b&gt;no index&lt;/b&gt;" in h.status_html()
+    with pytest.raises(Exception, match="索引不可用"):
+        h.get()
+
+
+def test_a_failing_handler_becomes_an_error_box():
+    pytest.importorskip("gradio", reason="the page needs gradio (pip install -e '.[app]')")
+    from govsearch.app import _guard
+    from govsearch.errors import QueryError
+
+    def bad_query():
+        raise QueryError("the query is <empty>")
+
+    def crash():
+        raise RuntimeError("secret internals /etc/passwd")
+
+    assert "the query is &lt;empty&gt;" in _guard(bad_query)()
+    out = _guard(crash)()
+    assert "gs-error" in out and "RuntimeError" in out and "/etc/passwd" not in out
