@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .evidence import coverage, context_text, figures, dates, key_terms, sentences
+from .evidence import bearing, context_text, coverage, crosslingual, dates, figures, key_terms, relevance, sentences
 from .schema import Hit
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ _NUMBER = re.compile(
     r"\bhow (?:many|much|long)\b|\bwhen\b|\bwhat (?:year|date|ratio|percentage|number)\b",
     re.I,
 )
+_WHEN = re.compile(r"何时|什么时候|哪一?年|几月|哪个月|\bwhen\b|\bwhat (?:year|date)\b", re.I)
 _TOWNS = re.compile(
     r"哪些(?:镇|街|乡|镇街|乡镇|地方|地区)|哪个(?:镇|街道|乡镇|镇街)|哪里|哪儿|什么地方|"
     r"\bwhich (?:towns?|streets?|townships?|places?)\b|\bwhere\b",
@@ -37,9 +38,6 @@ _HOW = re.compile(r"怎么|如何|怎样|采取了?(?:哪些|什么)|做法|措�
 
 CANDIDATES = 8
 CITED = 3
-# Calibrated on the evaluation questions of type `negative` (benchmarks/RESULTS.md).
-MIN_SIMILARITY = 0.82
-MIN_COVERAGE = 0.5
 
 
 @dataclass(frozen=True)
@@ -51,6 +49,7 @@ class Answer:
     answer: str | None
     citations: tuple[Hit, ...] = ()
     figures: tuple[str, ...] = ()
+    towns: tuple[str, ...] = ()  # for which-towns questions: the towns named, strongest first
     unsupported: tuple[str, ...] = field(default=())  # generative mode: sentences without valid support
 
     def to_dict(self) -> dict[str, Any]:
@@ -62,6 +61,8 @@ class Answer:
         }
         if self.figures:
             d["figures"] = list(self.figures)
+        if self.towns:
+            d["towns"] = list(self.towns)
         if self.unsupported:
             d["unsupported"] = list(self.unsupported)
         return d
@@ -120,16 +121,11 @@ def ask(index: "Index", question: str) -> Answer:
     pvs = index.embedder.embed_passages([h.chunk.text for h in hits])
     sims = pvs @ qv
     covs = np.array([coverage(terms, context_text(h)) for h in hits])
-    if not _answerable(sims, covs, terms):
+    xl = crosslingual(terms)
+    if not any(bearing(relevance(h, terms, qv, pv), xl) for h, pv in zip(hits, pvs)):
+        # nothing in the corpus bears on the question: say so, and show the nearest clauses
         return Answer(question, kind, None, tuple(hits[:CITED]))
     return _extract(index, question, kind, hits, terms, qv, sims, covs)
-
-
-def _answerable(sims: np.ndarray, covs: np.ndarray, terms: list[str]) -> bool:
-    """Is any clause close enough to the question to answer it?"""
-    if float(sims.max()) >= MIN_SIMILARITY:
-        return True
-    return bool(terms) and float(covs.max()) >= MIN_COVERAGE and float(sims.max()) >= MIN_SIMILARITY - 0.03
 
 
 def _extract(
@@ -166,10 +162,14 @@ def _extract(
             if n2 != n and score[int(j)] >= score[best] - 0.03:
                 parts.append(f"{s2} [{n2}]")
                 break
-    figs = tuple(figures(sentence) + [d for d in dates(sentence) if d not in figures(sentence)]) if kind == "number" else ()
+    figs: tuple[str, ...] = ()
     answer = " ".join(parts)
-    if figs:
-        answer = f"{'、'.join(_main_figures(figs, question))}：{answer}"
+    if kind == "number":
+        asks_when = bool(_WHEN.search(question))
+        figs = tuple(dates(sentence)) if asks_when else tuple(figures(sentence))
+        figs = figs or tuple(figures(sentence) + dates(sentence))
+        if figs:
+            answer = f"{'、'.join(_main_figures(figs, question))}：{answer}"
     return Answer(question, kind, answer, tuple(cited), figs)
 
 
@@ -196,7 +196,7 @@ def _which_towns(index: "Index", question: str) -> Answer:
         cites.append(t.clauses[0])
         tag = "" if t.strength == "strong" else "（仅提及）"
         parts.append(f"{t.town}{tag} [{len(cites)}]")
-    return Answer(question, "which_towns", "、".join(parts), tuple(cites))
+    return Answer(question, "which_towns", "、".join(parts), tuple(cites), towns=tuple(result.names))
 
 
 def _compare(index: "Index", question: str, towns: list[str]) -> Answer:

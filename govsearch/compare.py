@@ -79,6 +79,21 @@ class Comparison:
         out += [f"[{i}] {_md_cell(h.citation)}" for i, h in enumerate(cites, 1)]
         return "\n".join(out)
 
+    def text(self) -> str:
+        """Readable in a terminal: each town, its measures with figures, and citations."""
+        lines = [f"对比：{self.topic}"]
+        n = 0
+        for town, measures in self.towns.items():
+            lines.append(f"\n{town}")
+            if not measures:
+                lines.append("  （未找到相关条款）")
+            for m in measures:
+                n += 1
+                extra = "、".join(m.figures[:4] + m.dates[:2])
+                lines.append(f"  [{n}] {m.lead}" + (f"  〔{extra}〕" if extra else ""))
+                lines.append(f"      {m.hit.citation}")
+        return "\n".join(lines)
+
     def to_dataframe(self):
         """The measures as a pandas DataFrame (one row a measure)."""
         import pandas as pd

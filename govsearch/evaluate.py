@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,6 +127,22 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         return {"systems": self.systems, "counts": self.counts, "misses": self.misses, **self.extra}
 
+    def answers_markdown(self) -> str:
+        """The answer metrics as a small table."""
+        a = self.extra.get("answers")
+        if not a:
+            return ""
+        rows = [
+            ("number: answer holds the reference figure", a["number_figure_share"], a["number_n"]),
+            ("which_towns: precision of named towns", a["towns_precision"], a["towns_n"]),
+            ("which_towns: recall of named towns", a["towns_recall"], a["towns_n"]),
+            ("negative: abstained", a["negative_abstention"], a["negative_n"]),
+            ("answerable: abstained wrongly", a["false_abstention"], a["answerable_n"]),
+        ]
+        out = ["| answer metric | value | n |", "|---|---|---|"]
+        out += [f"| {name} | {'—' if v is None else f'{v:.3f}'} | {n} |" for name, v, n in rows]
+        return "\n".join(out)
+
     def markdown(self) -> str:
         """One table a system: rows are question types, columns the metrics."""
         out = []
@@ -233,3 +250,58 @@ def evaluate_index(
             questions, corpus, index.embedder, cache_dir=index.folder / "cache" / "baseline"
         )
     return score_runs(questions, runs, judge)
+
+
+_NUM = re.compile(r"\d+(?:[.:：]\d+)*")
+
+
+def holds_figure(answer: str | None, reference: str) -> bool:
+    """Does the answer contain every number of the reference figure (spaces ignored)?"""
+    if not answer:
+        return False
+    nums = _NUM.findall(reference)
+    flat = re.sub(r"\s+", "", answer).replace("：", ":")
+    return bool(nums) and all(n.replace("：", ":") in flat for n in nums)
+
+
+def evaluate_answers(index, questions: Sequence[Question]) -> dict[str, Any]:
+    """Answer metrics: figures found, towns named, abstention right and wrong."""
+    from .towns import is_anonymised
+
+    fig_ok = fig_n = 0
+    tp = fp = fn = 0
+    towns_n = 0
+    neg_abst = neg_n = 0
+    false_abst = answerable_n = 0
+    per_question = {}
+    for q in questions:
+        a = index.ask(q.question)
+        per_question[q.id] = {"kind": a.kind, "answer": a.answer}
+        if q.type == "negative":
+            neg_n += 1
+            neg_abst += a.answer is None
+            continue
+        answerable_n += 1
+        false_abst += a.answer is None
+        if q.type == "number":
+            fig_n += 1
+            fig_ok += holds_figure(a.answer, q.answer)
+        if q.type == "which_towns":
+            towns_n += 1
+            named = {t for t in a.towns if not is_anonymised(t)}
+            gold = set(q.towns)
+            tp += len(named & gold)
+            fp += len(named - gold)
+            fn += len(gold - named)
+    return {
+        "number_figure_share": fig_ok / fig_n if fig_n else None,
+        "number_n": fig_n,
+        "towns_precision": tp / (tp + fp) if tp + fp else None,
+        "towns_recall": tp / (tp + fn) if tp + fn else None,
+        "towns_n": towns_n,
+        "negative_abstention": neg_abst / neg_n if neg_n else None,
+        "negative_n": neg_n,
+        "false_abstention": false_abst / answerable_n if answerable_n else None,
+        "answerable_n": answerable_n,
+        "per_question": per_question,
+    }

@@ -25,12 +25,17 @@ FIGURE = re.compile(
     rf"(?:\d+(?:[.,]\d+)*(?:\s*[:：]\s*\d+(?:\.\d+)?)?\s*(?:{_UNITS})?(?:余|多)?(?:{_UNITS})?)"
 )
 DATE = re.compile(r"\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?|\d{1,2}\s*月\s*\d{1,2}\s*日")
-_VILLAGE = re.compile(r"([\u4e00-\u9fff]{2,4}?)(村|社区)(?![委民务级集（(两组干庄落])")
-_NOT_VILLAGE = set(
-    "农村 乡村 行政村 自然村 全村 各村 本村 该村 每村 多村 个村 等村 新村 两委 村居 驻村 "
-    "对村 到村 在村 和村 及村 与村 下辖 镇村 街村 涉村 强村 村社区".split()
+_VILLAGE = re.compile(
+    r"(?:(?<![\u4e00-\u9fff])([\u4e00-\u9fff]{2})(村|社区)|(?<=[、对在与和及赴到])([\u4e00-\u9fff]{2})(村|社区))"
+    r"(?![(（]社区|[级民委务容庄落组干集医居两公])"
 )
-_NOT_VILLAGE_START = tuple("各全本该每个等对到在和及与镇街的了是为把将由下有无即所其此已")
+# Characters that occur in ordinary words before 村/社区 but not in village names.
+_NOT_IN_NAME = set("村的了和与及或是在对把被为以等中上下其之于也都而并将已有个各全本该每级关千万乡镇街区市县省驻涉辖所属两委")
+_COMMON_WORD = 600  # a stem this frequent in jieba's dictionary is an ordinary word (指导村), not a name
+
+
+# Words every document uses: they say nothing about whether a clause bears on a question.
+_GENERIC = frozenset("镇街 乡镇 街道 社区 村居 哪些 多少 什么 怎么 如何 情况 工作 做法 方面 问题 开展 进行 时候".split())
 
 
 @dataclass(frozen=True)
@@ -43,12 +48,41 @@ class Relevance:
     similarity: float  # cosine between the query and the clause
 
 
+# Calibrated on the evaluation questions (benchmarks/RESULTS.md): a clause bears on a
+# question when it holds enough of its key terms and the model finds it close enough.
+# e5's similarities between English questions and Chinese text sit lower, and key terms
+# cannot match, so a question with no Chinese key term is judged on similarity alone.
+BEARS = ((0.5, 0.85), (0.3, 0.88))  # (coverage, similarity) pairs, either suffices
+STRONG_COVERAGE = 0.99
+STRONG_LEAD = 0.6
+STRONG_SIMILARITY = 0.90
+CROSSLINGUAL_BEARS = 0.775
+CROSSLINGUAL_STRONG = 0.80
+
+
+def crosslingual(terms: Sequence[str]) -> bool:
+    """True when no key term is Chinese (an English question over Chinese text)."""
+    return not any(not t.isascii() for t in terms)
+
+
+def bearing(r: "Relevance", is_crosslingual: bool) -> str | None:
+    """"strong" (the clause is about it), "weak" (it only touches it) or None."""
+    if is_crosslingual:
+        if r.similarity >= CROSSLINGUAL_STRONG:
+            return "strong"
+        return "weak" if r.similarity >= CROSSLINGUAL_BEARS else None
+    if not any(r.coverage >= c and r.similarity >= s for c, s in BEARS):
+        return None
+    about = r.coverage >= STRONG_COVERAGE or r.lead_coverage >= STRONG_LEAD or r.similarity >= STRONG_SIMILARITY
+    return "strong" if about else "weak"
+
+
 def key_terms(tokenizer: Tokenizer, query: str, towns: Sequence[str] = ()) -> list[str]:
     """The content words of a query, longest first, without the towns it names."""
     q = fold(query)
     for t in towns:
         q = q.replace(t, " ")
-    terms = {t for t in tokenizer.tokens(q) if len(t) >= 2 or not t.isascii()}
+    terms = {t for t in tokenizer.tokens(q) if len(t) >= 2 and t not in _GENERIC}
     # search mode yields sub-words too; keep the longest forms only
     longest = [t for t in terms if not any(t != u and t in u for u in terms)]
     return sorted(longest, key=lambda t: (-len(t), t))
@@ -79,13 +113,14 @@ def lead_sentence(text: str, limit: int = 120) -> str:
     """The first sentence of a clause, without its marker, at most ``limit`` characters."""
     spans = sentences(text)
     lead = text[spans[0][0] : spans[0][1]] if spans else text
-    lead = re.sub(r"^\s*(?:[一二三四五六七八九十]+是|[(（]?[一二三四五六七八九十\d]+[)）、.．]?)\s*", "", lead)
+    lead = re.sub(r"^\s*(?:[一二三四五六七八九十]*是|[(（]?[一二三四五六七八九十\d]+[)）、.．]?)\s*", "", lead)
     return lead if len(lead) <= limit else lead[: limit - 1] + "…"
 
 
 def figures(text: str) -> list[str]:
-    """Numbers with their units (64处, 1:1.02, 300余份) in ``text``, in order."""
+    """Numbers with their units (64处, 1:1.02, 300余份) in ``text``, in order; dates are not figures."""
     out = []
+    text = DATE.sub(lambda m: " " * len(m.group(0)), text)
     for m in FIGURE.finditer(text):
         f = m.group(0).strip()
         if any(ch.isdigit() for ch in f) and f not in out:
@@ -107,14 +142,20 @@ def villages(text: str) -> list[str]:
     """Village and community names (茅湾村, 圩仔社区) named in ``text``."""
     out = []
     for m in _VILLAGE.finditer(text):
-        name = m.group(1) + m.group(2)
-        if m.group(1) in _NOT_VILLAGE or name in _NOT_VILLAGE or name.startswith(_NOT_VILLAGE_START):
+        stem, kind = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        if any(ch in _NOT_IN_NAME for ch in stem) or _word_frequency(stem) >= _COMMON_WORD:
             continue
-        if any(ch in m.group(1) for ch in "的和及与、"):
-            continue
-        if name not in out:
-            out.append(name)
+        if stem + kind not in out:
+            out.append(stem + kind)
     return out
+
+
+def _word_frequency(word: str) -> int:
+    import jieba
+
+    if not jieba.dt.initialized:
+        jieba.initialize()
+    return int(jieba.get_FREQ(word) or 0)
 
 
 def context_text(hit: Hit) -> str:

@@ -34,8 +34,8 @@ from .errors import BadIndexError, GovsearchError
 from .filters import Filters
 from .lexical import LexicalIndex, read_user_dict
 from .manifest import FORMAT_VERSION, Manifest
-from .passages import DEFAULT as DEFAULT_REPRESENT
-from .passages import passage_text
+from .passages import DENSE as DEFAULT_REPRESENT
+from .passages import LEXICAL, passage_texts
 from .query import prepare
 from .schema import Chunk, Hit
 from .store import ChunkStore
@@ -163,7 +163,7 @@ class Index:
         doc_type: str | None = None,
         source: str | None = None,
         mode: Mode = "hybrid",
-        fusion_method: Literal["rrf", "weighted"] = "rrf",
+        fusion_method: Literal["rrf", "weighted"] = "weighted",
         dense_weight: float = DENSE_WEIGHT,
     ) -> list[Hit]:
         """The k clauses that best answer ``query``, best first, one hit per clause.
@@ -336,7 +336,7 @@ def build_index(
         tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.building-", dir=folder.parent))
         try:
             t = time.perf_counter()
-            texts = [passage_text(c, represent) for c in chunks]
+            texts = passage_texts(chunks, represent)
             cache = EmbeddingCache.load(folder / CACHE_DIR, emb.name, emb.dim)
             vecs, computed = cache.embed(texts, lambda ts: emb.embed_passages(ts, show_progress=show_progress))
             report.embedded, report.reused = computed, len(texts) - computed
@@ -351,7 +351,7 @@ def build_index(
             report.timings["vectors"] = time.perf_counter() - t
 
             t = time.perf_counter()
-            LexicalIndex.build(texts, user_words).save(tmp / "lexical")
+            LexicalIndex.build(passage_texts(chunks, LEXICAL), user_words).save(tmp / "lexical")
             report.timings["lexical"] = time.perf_counter() - t
 
             t = time.perf_counter()

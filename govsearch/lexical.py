@@ -18,6 +18,9 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from .arrays import REBUILD, check_npy
+from .errors import BadIndexError
+
 log = logging.getLogger(__name__)
 
 # Words that carry no topic: question words and the most common particles.
@@ -95,8 +98,17 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, folder: Path) -> "LexicalIndex":
+        """Open what :meth:`save` wrote; a damaged or foreign file is a BadIndexError."""
         import bm25s
 
-        words = json.loads((folder / "words.json").read_text("utf-8"))
-        bm25 = bm25s.BM25.load(str(folder), mmap=False, show_progress=False)
+        for npy in sorted(folder.glob("*.npy")):
+            check_npy(npy)  # bm25s would otherwise meet truncated or object arrays itself
+        try:
+            words = json.loads((folder / "words.json").read_text("utf-8"))
+            bm25 = bm25s.BM25.load(str(folder), mmap=False, show_progress=False)
+            ok = isinstance(words, list) and all(isinstance(w, str) for w in words)
+        except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError) as e:
+            raise BadIndexError(f"{folder}: damaged lexical index ({type(e).__name__}: {e}); {REBUILD}") from e
+        if not ok:
+            raise BadIndexError(f"{folder}: the lexical index is not what govsearch wrote; {REBUILD}")
         return cls(Tokenizer(words), bm25)

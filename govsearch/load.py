@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -180,7 +181,10 @@ def load_document(
     """Read one file into a :class:`Document` with inferred (then overridden) metadata."""
     p = Path(path)
     source_text = readers.read(p)
-    raw = p.read_bytes()
+    try:
+        raw = p.read_bytes()
+    except OSError as e:  # changed or removed since the reader opened it
+        raise DocumentError(p, f"cannot be read ({e.strerror or e})") from None
     if corpus_dir is not None:
         try:
             source = p.resolve().relative_to(Path(corpus_dir).resolve()).as_posix()
@@ -203,16 +207,33 @@ def load_document(
     )
 
 
-def _corpus_files(root: Path) -> list[Path]:
-    files = []
-    for p in sorted(root.rglob("*")):
-        rel = p.relative_to(root)
-        if any(part.startswith(".") for part in rel.parts):
-            continue
-        if not p.is_file() or p.name in IGNORED_FILES:
-            continue
-        files.append(p)
-    return files
+def _corpus_files(root: Path) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Every candidate file under ``root`` (hidden ones and README/manifest left out),
+    and the folders that could not be listed, with the reason."""
+    files: list[Path] = []
+    unlisted: list[tuple[str, str]] = []
+
+    def failed(e: OSError) -> None:
+        where = Path(e.filename) if e.filename else root
+        rel = _display(where.relative_to(root).as_posix() if where != root else ".")
+        unlisted.append((rel + "/", f"folder cannot be listed ({e.strerror or e}); nothing in it was loaded"))
+
+    for folder, dirs, names in os.walk(root, onerror=failed):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in names:
+            p = Path(folder) / name
+            if name.startswith(".") or name in IGNORED_FILES or not p.is_file():
+                continue
+            files.append(p)
+    return sorted(files), sorted(unlisted)
+
+
+def _display(name: str) -> str:
+    """A file name as text: bytes that are not UTF-8 (a GBK name from an archive
+    made on Windows) are shown as GB18030, so a report can name the file."""
+    if not any("\udc80" <= ch <= "\udcff" for ch in name):
+        return name
+    return os.fsencode(name).decode("gb18030", errors="replace")
 
 
 def load_corpus(corpus_dir: str | Path) -> CorpusLoad:
@@ -225,9 +246,16 @@ def load_corpus(corpus_dir: str | Path) -> CorpusLoad:
     if not root.is_dir():
         raise DocumentError(root, "corpus folder not found")
     manifest = read_manifest(root)
-    result = CorpusLoad()
-    for p in _corpus_files(root):
+    files, unlisted = _corpus_files(root)
+    result = CorpusLoad(skipped=unlisted)
+    for p in files:
         rel = p.relative_to(root).as_posix()
+        shown = _display(rel)
+        if shown != rel:
+            reason = "file name is not UTF-8 (probably GBK, from an archive made on Windows); rename it, e.g. `convmv -f gbk -t utf-8`"
+            logger.warning("skipping %s: %s", shown, reason)
+            result.skipped.append((shown, reason))
+            continue
         try:
             doc = load_document(p, root, manifest.get(rel) or manifest.get(p.name))
         except GovsearchError as e:

@@ -18,6 +18,9 @@ log = logging.getLogger(__name__)
 
 MAX_QUERY_CHARS = 512
 _SPACE = re.compile(r"\s+")
+# lone surrogates (from undecodable bytes on a command line, or a JSON escape) and
+# control characters: no encoder or model takes them; they become spaces
+_UNSAFE = re.compile(r"[\ud800-\udfff\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
 @functools.lru_cache(maxsize=1)
@@ -35,7 +38,12 @@ def _t2s():
 def to_simplified(text: str) -> str:
     """Traditional Chinese characters replaced by Simplified ones."""
     conv = _t2s()
-    return conv.convert(text) if conv is not None else text
+    if conv is None:
+        return text
+    try:
+        return conv.convert(text)
+    except UnicodeEncodeError:  # lone surrogates: each becomes "?", so offsets stay the same
+        return conv.convert(text.encode("utf-8", "replace").decode("utf-8"))
 
 
 def fold(text: str) -> str:
@@ -50,7 +58,9 @@ def prepare(query: str) -> str:
     """
     if not isinstance(query, str):
         raise QueryError(f"a query must be text, not {type(query).__name__}")
-    q = _SPACE.sub(" ", fold(query)).strip()
+    # folding a pasted book would cost seconds only to be cut: fold a generous head of it
+    head = query.strip()[: MAX_QUERY_CHARS * 8]
+    q = _SPACE.sub(" ", fold(_UNSAFE.sub(" ", head))).strip()
     if not q or not any(ch.isalnum() for ch in q):
         raise QueryError("the query is empty: type words to search for")
     if len(q) > MAX_QUERY_CHARS:

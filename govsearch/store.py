@@ -17,6 +17,7 @@ from typing import Sequence
 
 import numpy as np
 
+from .arrays import REBUILD, load_npy, load_npz
 from .errors import BadIndexError
 from .schema import Chunk
 
@@ -86,7 +87,12 @@ class ChunkStore:
                 raise IndexError(row)
             start = int(self._offsets[row])
             end = int(self._offsets[row + 1]) if row + 1 < len(self) else len(self._map)  # type: ignore[arg-type]
-            hit = Chunk.from_dict(json.loads(self._map[start:end]))  # type: ignore[index]
+            try:
+                hit = Chunk.from_dict(json.loads(self._map[start:end]))  # type: ignore[index]
+            except (ValueError, TypeError, AttributeError) as e:  # bytes that are not a chunk line
+                raise BadIndexError(
+                    f"{self.folder / 'chunks.jsonl'}: damaged at chunk {row} ({type(e).__name__}: {e}); {REBUILD}"
+                ) from None
             if len(self._cache) < 100_000:
                 self._cache[row] = hit
         return hit
@@ -123,14 +129,50 @@ class ChunkStore:
 
     @classmethod
     def open(cls, folder: Path) -> "ChunkStore":
+        """Open a written store; a missing, damaged or truncated file is a BadIndexError."""
+        offsets = load_npy(folder / "offsets.npy")
+        arrays = load_npz(folder / "columns.npz", ["date", "group", *(f"code_{k}" for k in CATEGORIES)])
+        codes = {k: arrays[f"code_{k}"] for k in CATEGORIES}
+        date, group = arrays["date"], arrays["group"]
         try:
-            offsets = np.load(folder / "offsets.npy", allow_pickle=False)
             vocab = json.loads((folder / "columns.json").read_text("utf-8"))
-            with np.load(folder / "columns.npz", allow_pickle=False) as z:
-                codes = {k: z[f"code_{k}"] for k in CATEGORIES}
-                date, group = z["date"], z["group"]
-        except (OSError, ValueError, KeyError) as e:
-            raise BadIndexError(f"{folder}: damaged chunk store ({e}); rebuild it with `govsearch index`") from e
+        except (OSError, ValueError) as e:
+            raise BadIndexError(f"{folder}: damaged chunk store ({e}); {REBUILD}") from e
+        if not (
+            isinstance(vocab, dict)
+            and all(isinstance(vocab.get(k), list) for k in CATEGORIES)
+            and offsets.ndim == 1
+            and all(a.ndim == 1 and a.dtype.kind in "iu" for a in (offsets, *codes.values(), date, group))
+        ):
+            raise BadIndexError(f"{folder}: chunk store columns are not what govsearch wrote; {REBUILD}")
         if not all(len(a) == len(offsets) for a in (*codes.values(), date, group)):
-            raise BadIndexError(f"{folder}: chunk store columns disagree in length; rebuild it with `govsearch index`")
+            raise BadIndexError(f"{folder}: chunk store columns disagree in length; {REBUILD}")
+        n = len(offsets)
+        if n and (
+            group.min() < 0
+            or group.max() >= n
+            or any(c.min() < -1 or c.max() >= len(vocab[k]) for k, c in codes.items())
+            or (np.diff(offsets) <= 0).any()
+            or offsets[0] != 0
+        ):
+            raise BadIndexError(f"{folder}: chunk store columns point outside the store; {REBUILD}")
+        _check_lines(folder / "chunks.jsonl", offsets)
         return cls(folder, Columns(vocab, codes, date, group), offsets)
+
+
+def _check_lines(path: Path, offsets: np.ndarray) -> None:
+    """Refuse a chunks.jsonl that is missing, cut short or longer than its offsets say."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            if size:
+                f.seek(size - 1)
+            last = f.read(1)
+    except OSError as e:
+        raise BadIndexError(f"{path}: unreadable ({e}); {REBUILD}") from e
+    if len(offsets) == 0:
+        if size:
+            raise BadIndexError(f"{path}: holds lines the store does not list; {REBUILD}")
+        return
+    if size <= int(offsets[-1]) or last != b"\n":
+        raise BadIndexError(f"{path}: truncated ({size} bytes; the store lists {len(offsets)} chunks); {REBUILD}")

@@ -11,18 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .evidence import key_terms, relevance, villages
+from .evidence import bearing, crosslingual, key_terms, relevance, villages
 from .schema import Hit
 
 if TYPE_CHECKING:
     from .index import Index
 
 DEPTH = 40
-# Calibrated on the evaluation questions (benchmarks/RESULTS.md).
-STRONG_LEAD = 0.6  # share of key terms in the clause's heading or first sentence
-STRONG_SIM = 0.88
-WEAK_COVER = 0.5  # share of key terms anywhere in the clause and its headings
-WEAK_SIM = 0.85
 MAX_CLAUSES = 5
 
 
@@ -73,13 +68,9 @@ class TownsAnswer:
 
 
 def clause_strength(hit: Hit, terms: list[str], qv, pv) -> tuple[str | None, float]:
-    """("strong" | "weak" | None, score) for one clause."""
+    """("strong" | "weak" | None, score) for one clause (see :func:`govsearch.evidence.bearing`)."""
     r = relevance(hit, terms, qv, pv)
-    if r.lead_coverage >= STRONG_LEAD or r.similarity >= STRONG_SIM:
-        return "strong", r.lead_coverage + r.similarity
-    if r.coverage >= WEAK_COVER or r.similarity >= WEAK_SIM:
-        return "weak", r.coverage * 0.5 + r.similarity
-    return None, 0.0
+    return bearing(r, crosslingual(terms)), r.similarity + 0.1 * r.coverage + 0.05 * r.lead_coverage
 
 
 def find_towns(index: "Index", topic: str, *, date_from: str | None = None, date_to: str | None = None,
@@ -109,7 +100,7 @@ def find_towns(index: "Index", topic: str, *, date_from: str | None = None, date
                 town,
                 best[0],
                 best[1],
-                anonymised=_anonymised(town),
+                anonymised=is_anonymised(town),
                 villages=tuple(names),
                 clauses=clauses,
             )
@@ -118,5 +109,6 @@ def find_towns(index: "Index", topic: str, *, date_from: str | None = None, date
     return TownsAnswer(topic, tuple(out))
 
 
-def _anonymised(town: str) -> bool:
+def is_anonymised(town: str) -> bool:
+    """Is this an anonymised town name (XX乡镇, *镇)?"""
     return town.startswith(("X", "x", "*", "＊", "某")) or "XX" in town or "*" in town

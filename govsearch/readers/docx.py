@@ -30,6 +30,7 @@ _SKIP = {
     f"{{{W}}}txbxContent", f"{{{W}}}footnoteReference", f"{{{W}}}endnoteReference",
     f"{{{W}}}pPr", f"{{{W}}}rPr", f"{{{_MC}}}Fallback",
 }
+MAX_UNPACKED = 512 * 1024 * 1024  # bytes of all parts together, unpacked
 _T, _TAB, _BR, _CR, _P, _TBL, _SDT = (f"{{{W}}}{t}" for t in ("t", "tab", "br", "cr", "p", "tbl", "sdt"))
 
 
@@ -107,6 +108,16 @@ def read_docx(path: Path) -> SourceText:
                 "remove the password or save it as .docx",
             )
         raise DocumentError(path, "not a .docx package (damaged, truncated or another format)")
+    try:
+        with zipfile.ZipFile(path) as z:
+            unpacked = sum(i.file_size for i in z.infolist())
+    except (zipfile.BadZipFile, OSError) as e:
+        raise DocumentError(path, f"damaged .docx package ({e})") from None
+    if unpacked > MAX_UNPACKED:
+        raise DocumentError(
+            path, f"the .docx unpacks to {unpacked / 2**20:.0f} MB, more than the {MAX_UNPACKED // 2**20} MB "
+            "a Word document needs (a zip bomb?); refused"
+        )
     try:
         document = docx.Document(str(path))
     except (PackageNotFoundError, KeyError, zipfile.BadZipFile, etree.XMLSyntaxError) as e:
