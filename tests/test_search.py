@@ -70,3 +70,19 @@ def test_empty_queries_are_refused_clearly(index, q):
 def test_odd_queries_still_answer(index, q):
     hits = index.search(q, k=3)
     assert len(hits) <= 3
+
+
+def test_traditional_document_is_found_by_a_simplified_query(tmp_path, embedder):
+    from govsearch.index import build_index, Index
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "tw.txt").write_text(
+        "一、安全整治\n(一)開展電動自行車「飛線充電」隱患排查，共查出隱患12處。\n(二)推進垃圾分類工作。\n", "utf-8"
+    )
+    build_index(corpus, tmp_path / "idx", embedder=embedder)
+    idx = Index.open(tmp_path / "idx", embedder=embedder)
+    for mode in ("lexical", "dense", "hybrid"):
+        top = idx.search("飞线充电隐患", k=1, mode=mode)[0]
+        assert "飛線充電" in top.chunk.text  # the document's own characters are kept
+    assert idx.search("ＦＥＩ 飞线充电１２处", k=1)[0].chunk.text.startswith("(一)")  # full-width folded
