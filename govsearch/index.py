@@ -62,6 +62,7 @@ class BuildReport:
     formats: dict[str, int] = field(default_factory=dict)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """A few readable lines for the command line and the page."""
@@ -73,6 +74,7 @@ class BuildReport:
             f"embedded {self.embedded}, reused {self.reused} from the cache",
             "time: " + ", ".join(f"{k} {v:.1f}s" for k, v in self.timings.items()),
         ]
+        lines += self.notes
         if self.skipped:
             lines.append(f"skipped {len(self.skipped)} file(s):")
             lines += [f"  {f}: {why}" for f, why in self.skipped]
@@ -178,7 +180,7 @@ class Index:
         if allowed is not None and len(allowed) == 0:
             return []
         depth = max(CANDIDATES, 3 * k)
-        ranked = self._rank(q, depth, allowed, mode, fusion_method, dense_weight)
+        ranked = self._rank(q, depth, allowed, mode, fusion_method, dense_weight, filters)
         return self._hits(ranked, k, allowed)
 
     def _rank(
@@ -189,13 +191,19 @@ class Index:
         mode: Mode,
         fusion_method: str,
         dense_weight: float,
+        filters: Filters | None = None,
     ) -> list[tuple[int, float]]:
         if mode not in ("hybrid", "dense", "lexical"):
             raise ValueError(f"unknown search mode {mode!r}; choose hybrid, dense or lexical")
         dense = lexical = None
         if mode in ("hybrid", "dense"):
             qv = self.embedder.embed_query(q)
-            dense = self.vectors.search(qv, depth, allowed)
+            if self.vectors.supports_filters and allowed is not None and filters is not None:
+                # the backend filters itself (Milvus expressions), not by a list of row ids
+                conditions = filters.conditions(self.store.columns)
+                dense = self.vectors.search(qv, depth, conditions=conditions)  # type: ignore[call-arg]
+            else:
+                dense = self.vectors.search(qv, depth, allowed)
         if mode in ("hybrid", "lexical"):
             scores = self.lexical.scores(q)
             if allowed is not None:
@@ -289,11 +297,14 @@ def build_index(
     represent: str = DEFAULT_REPRESENT,
     rebuild: bool = False,
     show_progress: bool = False,
+    **backend_options: Any,
 ) -> BuildReport:
     """Build (or bring up to date) the index of ``corpus`` in ``folder``.
 
     Unchanged corpus: nothing is done. Changed files: only their new clauses
     are embedded (the rest come from the embedding cache).
+    ``backend_options`` go to the vector backend (Milvus: ``uri``, ``collection``,
+    ``token``, ``db_name``).
     """
     from .chunk import chunk_corpus
     from .load import load_corpus
@@ -323,6 +334,7 @@ def build_index(
             and old.model == emb.name
             and old.represent == represent
             and old.backend.get("name") == backend
+            and backend_class(backend).same_place(old.backend, backend_options)
         ):
             report.up_to_date = True
             report.chunks = old.chunks
@@ -334,6 +346,7 @@ def build_index(
         report.timings["load+parse"] = time.perf_counter() - t0
 
         tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.building-", dir=folder.parent))
+        vb: VectorBackend | None = None
         try:
             t = time.perf_counter()
             texts = passage_texts(chunks, represent)
@@ -345,9 +358,10 @@ def build_index(
             report.timings["embed"] = time.perf_counter() - t
 
             t = time.perf_counter()
-            vb = create_backend(backend, emb.dim, len(chunks), kind=kind)
-            vb.add(vecs)
+            vb = create_backend(backend, emb.dim, len(chunks), kind=kind, show_progress=show_progress, **backend_options)
+            vb.add_rows(vecs, chunks)
             vb.save(tmp / "vectors")
+            report.notes = [vb.build_note] if vb.build_note else []
             report.timings["vectors"] = time.perf_counter() - t
 
             t = time.perf_counter()
@@ -369,8 +383,11 @@ def build_index(
                 timings={k: round(v, 3) for k, v in report.timings.items()},
             ).save(tmp)
             _swap_into_place(tmp, folder)
+            vb.publish()
         finally:
             if tmp.exists():
+                if vb is not None:
+                    vb.discard()
                 shutil.rmtree(tmp, ignore_errors=True)
     log.info("%s", report.summary())
     return report

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -17,10 +17,29 @@ class VectorBackend(ABC):
     """Dense-vector search over the rows of one index."""
 
     name: str = ""
+    supports_filters: bool = False
+    """True: search() takes ``conditions=`` (see :meth:`Filters.conditions`) and filters itself."""
+    build_note: str = ""
+    """One line for the build summary (e.g. what runs where), or empty."""
 
     @abstractmethod
     def add(self, vectors: np.ndarray) -> None:
         """Append vectors; row ids continue from the current count."""
+
+    def add_rows(self, vectors: np.ndarray, chunks: Sequence[Any]) -> None:
+        """Append vectors with the chunks they embed (for backends that store chunk fields)."""
+        self.add(vectors)
+
+    def publish(self) -> None:
+        """Make a finished build visible; called once the index folder is in place."""
+
+    def discard(self) -> None:
+        """Clean up after a build that failed before :meth:`publish`."""
+
+    @classmethod
+    def same_place(cls, settings: dict[str, Any], options: dict[str, Any]) -> bool:
+        """Whether an index saved with ``settings`` lives where build ``options`` point."""
+        return True
 
     @abstractmethod
     def search(

@@ -6,7 +6,7 @@ from typing import Any
 
 from .base import VectorBackend
 
-BACKENDS = ("faiss",)
+BACKENDS = ("faiss", "milvus")
 
 
 def backend_class(name: str) -> type[VectorBackend]:
@@ -15,6 +15,10 @@ def backend_class(name: str) -> type[VectorBackend]:
         from .faiss import FaissBackend
 
         return FaissBackend
+    if name == "milvus":
+        from .milvus import MilvusBackend
+
+        return MilvusBackend
     raise ValueError(f"unknown index backend {name!r}; choose one of: {', '.join(BACKENDS)}")
 
 
@@ -22,6 +26,7 @@ def create_backend(name: str, dim: int, rows: int, **options: Any) -> VectorBack
     """A new, empty backend sized for about ``rows`` vectors."""
     cls = backend_class(name)
     if name == "faiss":
+        options.pop("show_progress", None)
         kind = cls.choose_kind(rows, options.pop("kind", "auto"))  # type: ignore[attr-defined]
         return cls(dim, kind=kind, **options)  # type: ignore[call-arg]
-    return cls(dim, **options)  # type: ignore[call-arg]
+    return cls(dim, rows=rows, **options)  # type: ignore[call-arg]

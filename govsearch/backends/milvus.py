@@ -1,0 +1,394 @@
+"""Milvus: the chunk vectors in a Milvus collection, filtered inside Milvus.
+
+The index folder keeps its chunk store, lexical index and manifest; Milvus
+holds the vectors with the scalar fields that search filters or shows (source,
+town, date as YYYYMMDD, document type, clause path, heading chain, span).
+Embedding stays in the client: Milvus receives vectors, never a model.
+
+``uri`` is ``http://host:19530`` for a Milvus server or cluster (with a token
+where it has authentication: ``token=`` or GOVSEARCH_MILVUS_TOKEN, never
+written to disk), or a local path ending in ``.db`` for Milvus Lite.
+
+A build writes a new collection ``<collection>__<time>`` and, once the index
+folder holding the matching chunk store is in place, points the alias
+``<collection>`` at it and drops the one it replaces; a build killed midway
+leaves the alias (and the previous index folder) on the previous collection.
+An index folder opens the exact collection it was built with, so its chunk
+rows and the collection's rows always agree.
+
+Filters travel as Milvus filter expressions. Neither Milvus Lite 3.x nor the
+2.3 server accept templated filters (``filter_params``), so user values are
+written as escaped string literals (:func:`literal`), which both parsers read
+back as the same string: a value with quotes, ``or`` or brackets stays one
+literal.
+
+Lexical search stays in the local bm25s index beside Milvus (same fusion as
+FAISS); Milvus's own full-text BM25 is not used yet.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Sequence
+from urllib.parse import urlparse
+
+import numpy as np
+
+from ..errors import BadIndexError, GovsearchError, IndexMismatchError, QueryError
+from .base import VectorBackend
+
+log = logging.getLogger(__name__)
+
+TOKEN_ENV = "GOVSEARCH_MILVUS_TOKEN"
+DEFAULT_COLLECTION = "govsearch"
+CONNECT_TIMEOUT = 5.0  # seconds before an unreachable server is reported
+BATCH = 1000
+HNSW_ABOVE = 200_000  # as for FAISS: exact search up to this many rows
+LEXICAL_NOTE = "lexical search: local bm25s index beside Milvus (Milvus full-text BM25 not used)"
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,180}$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+# VARCHAR limits are bytes (UTF-8); longer values are cut at a character boundary
+LIMITS = {"chunk_id": 256, "text": 65535, "source": 2048, "town": 512, "doc_type": 256, "clause": 1024, "heading": 8192}
+
+
+def literal(value: str) -> str:
+    """``value`` as a Milvus expression string literal that reads back as exactly ``value``."""
+    if _CONTROL.search(value):
+        raise QueryError(f"filter value {value[:40]!r}… holds control characters; it names nothing in the index")
+    return '"' + "".join(_ESCAPES.get(ch, ch) for ch in value) + '"'
+
+
+def expression(conditions: dict[str, Any]) -> str:
+    """A filter expression from plain conditions (see :meth:`Filters.conditions`).
+
+    ``{"town": ["三乡镇"], "date_from": 20250101}`` -> ``town in ["三乡镇"] and date >= 20250101``.
+    Strings become escaped literals, dates are checked to be integers.
+    """
+    parts: list[str] = []
+    for field in ("town", "doc_type", "source"):
+        values = conditions.get(field)
+        if values is not None:
+            if isinstance(values, str):
+                values = [values]
+            if not values:
+                return "id < 0"  # nothing can match
+            parts.append(f"{field} in [{', '.join(literal(str(v)) for v in values)}]")
+    if conditions.get("date_from") is not None:
+        parts.append(f"date >= {int(conditions['date_from'])}")
+    if conditions.get("date_to") is not None:
+        parts.append(f"(date <= {int(conditions['date_to'])} and date > 0)")
+    return " and ".join(parts)
+
+
+def _cut(value: str | None, field: str) -> str:
+    b = (value or "").encode("utf-8")
+    limit = LIMITS[field]
+    return value or "" if len(b) <= limit else b[:limit].decode("utf-8", "ignore")
+
+
+def _date_int(date: str | None) -> int:
+    try:
+        return int((date or "").replace("-", "")[:8] or 0)
+    except ValueError:
+        return 0
+
+
+def _is_lite(uri: str) -> bool:
+    return not re.match(r"^(https?|tcp|grpc|unix)://", uri)
+
+
+def _check_uri(uri: str) -> str:
+    if _is_lite(uri):
+        if not uri.endswith(".db"):
+            raise GovsearchError(
+                f"Milvus URI {uri!r}: give http://host:19530 for a Milvus server or a file path ending in .db for Milvus Lite"
+            )
+        return str(Path(uri).expanduser().resolve())
+    if urlparse(uri).password:
+        raise GovsearchError("Milvus URI: put no password in the URI (it would be saved); pass --token or set " + TOKEN_ENV)
+    return uri
+
+
+def connect(uri: str, token: str | None = None, db_name: str | None = None, timeout: float = CONNECT_TIMEOUT) -> Any:
+    """A MilvusClient for ``uri``, or one GovsearchError line naming the URI."""
+    try:
+        from pymilvus import MilvusClient
+    except ImportError:
+        raise GovsearchError("the Milvus backend needs pymilvus: pip install 'govsearch[milvus]'") from None
+    token = token if token is not None else os.environ.get(TOKEN_ENV, "")
+    kwargs: dict[str, Any] = {"uri": uri, "timeout": timeout}
+    if token:
+        kwargs["token"] = token
+    if db_name:
+        kwargs["db_name"] = db_name
+    if _is_lite(uri):
+        Path(uri).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return MilvusClient(**kwargs)
+    except Exception as e:
+        raise GovsearchError(f"cannot reach Milvus at {uri}: {_reason(e)}") from None
+
+
+def _reason(e: Exception) -> str:
+    msg = getattr(e, "message", None) or str(e)
+    return " ".join(str(msg).split())[:300]
+
+
+class MilvusBackend(VectorBackend):
+    """Vectors in a Milvus collection; filters run in Milvus (``supports_filters``)."""
+
+    name = "milvus"
+    supports_filters = True
+    build_note = LEXICAL_NOTE
+
+    def __init__(
+        self,
+        dim: int,
+        uri: str | None = None,
+        collection: str | None = None,
+        token: str | None = None,
+        db_name: str | None = None,
+        kind: str = "auto",
+        rows: int = 0,
+        show_progress: bool = False,
+        batch: int = BATCH,
+    ) -> None:
+        if not uri:
+            raise GovsearchError("the Milvus backend needs a URI: --uri http://host:19530 or --uri path/to/milvus.db")
+        self.alias = collection or DEFAULT_COLLECTION
+        if not _NAME.match(self.alias):
+            raise GovsearchError(
+                f"Milvus collection name {self.alias!r}: use letters, digits and underscores, starting with a letter"
+            )
+        if kind not in ("auto", "flat", "hnsw"):
+            raise ValueError(f"unknown Milvus index kind {kind!r}; choose auto, flat or hnsw")
+        self.dim = dim
+        self.uri = _check_uri(uri)
+        self.db_name = db_name
+        self.kind = kind if kind != "auto" else ("hnsw" if rows > HNSW_ABOVE else "flat")
+        self.show_progress = show_progress
+        self.batch = batch
+        self.collection: str | None = None
+        self._count = 0
+        self._client = connect(self.uri, token, db_name)
+
+    # ---- building ------------------------------------------------------
+    def add(self, vectors: np.ndarray) -> None:
+        raise GovsearchError("the Milvus backend stores each vector with its chunk's fields: call add_rows(vectors, chunks)")
+
+    def add_rows(self, vectors: np.ndarray, chunks: Sequence[Any]) -> None:
+        """Write a new collection holding ``vectors`` with the fields of ``chunks`` (row order)."""
+        v = np.ascontiguousarray(vectors, dtype=np.float32)
+        if v.ndim != 2 or v.shape[1] != self.dim or len(v) != len(chunks):
+            raise ValueError(f"{v.shape} vectors for {len(chunks)} chunks do not fit a {self.dim}-dimensional index")
+        if self.collection is not None:
+            raise GovsearchError("a Milvus build writes its collection once; start a new build to add more")
+        c = self._client
+        self._drop_stale()
+        self.collection = f"{self.alias}__{time.strftime('%Y%m%d%H%M%S')}_{uuid.uuid4().hex[:6]}"
+        try:
+            c.create_collection(
+                self.collection,
+                schema=self._schema(),
+                index_params=self._index_params(),
+                consistency_level="Strong",
+            )
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(v), desc="milvus insert", unit="chunk", disable=not self.show_progress)
+            for lo in range(0, len(v), self.batch):
+                rows = [self._row(i, v[i], chunks[i]) for i in range(lo, min(lo + self.batch, len(v)))]
+                c.insert(self.collection, rows)
+                bar.update(len(rows))
+                log.debug("milvus: inserted %d/%d rows into %s", lo + len(rows), len(v), self.collection)
+            bar.close()
+            c.flush(self.collection)
+            c.load_collection(self.collection)
+        except GovsearchError:
+            raise
+        except Exception as e:
+            raise GovsearchError(f"Milvus at {self.uri}: writing collection {self.collection} failed: {_reason(e)}") from None
+        self._count = len(v)
+
+    def _schema(self) -> Any:
+        from pymilvus import DataType
+
+        s = self._client.create_schema(auto_id=False, enable_dynamic_field=False)
+        s.add_field("id", DataType.INT64, is_primary=True)
+        s.add_field("vector", DataType.FLOAT_VECTOR, dim=self.dim)
+        for f in ("chunk_id", "text", "source", "town", "doc_type", "clause", "heading"):
+            s.add_field(f, DataType.VARCHAR, max_length=LIMITS[f])
+        s.add_field("date", DataType.INT64)
+        s.add_field("start", DataType.INT64)
+        s.add_field("end", DataType.INT64)
+        return s
+
+    def _index_params(self) -> Any:
+        p = self._client.prepare_index_params()
+        if self.kind == "hnsw":
+            p.add_index("vector", index_type="HNSW", metric_type="IP", params={"M": 32, "efConstruction": 80})
+        else:
+            p.add_index("vector", index_type="FLAT", metric_type="IP")
+        return p
+
+    @staticmethod
+    def _row(i: int, vec: np.ndarray, ch: Any) -> dict[str, Any]:
+        return {
+            "id": i,
+            "vector": vec.tolist(),
+            "chunk_id": _cut(ch.id, "chunk_id"),
+            "text": _cut(ch.text, "text"),
+            "source": _cut(ch.source, "source"),
+            "town": _cut(ch.town, "town"),
+            "doc_type": _cut(ch.doc_type, "doc_type"),
+            "clause": _cut(" ".join(ch.clause), "clause"),
+            "heading": _cut(" / ".join(ch.heading), "heading"),
+            "date": _date_int(ch.date),
+            "start": int(ch.start),
+            "end": int(ch.end),
+        }
+
+    def _target(self) -> str | None:
+        """The collection the alias points at now (None: no alias yet)."""
+        try:
+            return self._client.describe_alias(self.alias).get("collection_name")
+        except Exception:
+            return None
+
+    def _drop_stale(self) -> None:
+        """Drop collections of earlier builds that died before switching the alias."""
+        keep = self._target()
+        for name in self._client.list_collections():
+            if name.startswith(self.alias + "__") and name != keep:
+                log.info("milvus: dropping %s, left by an unfinished build", name)
+                self._client.drop_collection(name)
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)  # the vectors live in Milvus; the manifest says where
+
+    def publish(self) -> None:
+        """Point the alias at the new collection and drop the one it replaces."""
+        if self.collection is None:
+            return
+        c = self._client
+        previous = self._target()
+        try:
+            if previous is None:
+                c.create_alias(self.collection, self.alias)
+            else:
+                c.alter_alias(self.collection, self.alias)
+            if previous and previous != self.collection:
+                c.drop_collection(previous)
+        except Exception as e:
+            raise GovsearchError(f"Milvus at {self.uri}: switching alias {self.alias} failed: {_reason(e)}") from None
+
+    def discard(self) -> None:
+        """Drop the collection of a build that failed before it was published."""
+        if self.collection is not None and self.collection != self._target():
+            try:
+                self._client.drop_collection(self.collection)
+            except Exception:  # the server may be what failed
+                pass
+
+    @classmethod
+    def same_place(cls, settings: dict[str, Any], options: dict[str, Any]) -> bool:
+        uri = options.get("uri")
+        return (uri is None or settings.get("uri") == _check_uri(uri)) and settings.get("alias") == (
+            options.get("collection") or DEFAULT_COLLECTION
+        )
+
+    # ---- opening and searching -------------------------------------------
+    @classmethod
+    def load(cls, folder: Path, settings: dict[str, Any]) -> "MilvusBackend":
+        uri, name = settings.get("uri"), settings.get("collection")
+        alias = settings.get("alias", DEFAULT_COLLECTION)
+        index = folder.parent
+        rebuild = f"`govsearch index CORPUS --index {index} --backend milvus --uri {uri} --collection {alias} --rebuild`"
+        if not uri or not name:
+            raise BadIndexError(f"{index}: the manifest names no Milvus URI and collection; rebuild with {rebuild}")
+        self = cls.__new__(cls)
+        self.uri, self.alias, self.collection = str(uri), str(alias), str(name)
+        self.db_name = settings.get("db_name")
+        self.kind = settings.get("kind", "flat")
+        self.show_progress, self.batch = False, BATCH
+        self._client = connect(self.uri, None, self.db_name)
+        try:
+            info = self._client.describe_collection(self.collection)
+        except Exception as e:
+            raise BadIndexError(
+                f"{index}: Milvus at {self.uri} has no collection {self.collection} ({_reason(e)}); rebuild with {rebuild}"
+            ) from None
+        dims = [f.get("params", {}).get("dim") for f in info.get("fields", []) if f.get("name") == "vector"]
+        self.dim = int(dims[0]) if dims and dims[0] is not None else -1
+        if self.dim != int(settings.get("dim", self.dim)):
+            raise IndexMismatchError(
+                f"{index}: Milvus collection {self.collection} holds {self.dim}-dimensional vectors, "
+                f"the index was built for {settings['dim']}; rebuild with {rebuild}"
+            )
+        try:
+            self._client.load_collection(self.collection)
+            res = self._client.query(self.collection, filter="", output_fields=["count(*)"])
+            self._count = int(res[0]["count(*)"])
+        except Exception as e:
+            raise BadIndexError(f"{index}: Milvus at {self.uri}: cannot open {self.collection} ({_reason(e)})") from None
+        return self
+
+    def __len__(self) -> int:
+        return self._count
+
+    def search(
+        self,
+        query: np.ndarray,
+        k: int,
+        allowed: np.ndarray | None = None,
+        *,
+        conditions: dict[str, Any] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The k nearest rows; ``conditions`` (see :func:`expression`) filter inside Milvus,
+        ``allowed`` row ids do so as an ``id in [...]`` expression."""
+        empty = np.zeros(0, np.int64), np.zeros(0, np.float32)
+        if self._count == 0 or k <= 0 or (allowed is not None and len(allowed) == 0):
+            return empty
+        parts = []
+        if conditions:
+            parts.append(expression(conditions))
+        if allowed is not None:
+            parts.append(f"id in [{', '.join(str(int(r)) for r in allowed)}]")
+        expr = " and ".join(p for p in parts if p)
+        q = np.asarray(query, dtype=np.float32).reshape(-1).tolist()
+        k = min(k, self._count, 16384)
+        params: dict[str, Any] = {"metric_type": "IP"}
+        if self.kind == "hnsw":
+            params["params"] = {"ef": max(128, k)}
+        try:
+            res = self._client.search(
+                self.collection, data=[q], limit=k, filter=expr, anns_field="vector", search_params=params,
+                output_fields=[],
+            )
+        except Exception as e:
+            raise GovsearchError(f"Milvus at {self.uri}: search in {self.collection} failed: {_reason(e)}") from None
+        hits = list(res[0]) if res else []
+        rows = np.array([int(h["id"]) for h in hits], dtype=np.int64)
+        scores = np.array([float(h["distance"]) for h in hits], dtype=np.float32)
+        return rows, scores
+
+    def describe(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "name": self.name,
+            "uri": self.uri,
+            "alias": self.alias,
+            "collection": self.collection,
+            "dim": self.dim,
+            "kind": self.kind,
+            "lexical": "local bm25s",
+        }
+        if self.db_name:
+            d["db_name"] = self.db_name
+        return d

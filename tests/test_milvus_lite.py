@@ -1,0 +1,232 @@
+"""The Milvus backend against Milvus Lite (embedded, no server): the same hits as
+FAISS, filters run inside Milvus, filter values searched literally."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pymilvus", reason="the Milvus tests need pip install 'govsearch[milvus]'")
+pytest.importorskip("milvus_lite", reason="the Milvus Lite tests need pip install 'govsearch[milvus]'")
+
+from govsearch.backends.milvus import MilvusBackend, expression, literal  # noqa: E402
+from govsearch.errors import GovsearchError, IndexMismatchError, QueryError  # noqa: E402
+from govsearch.index import Index, build_index  # noqa: E402
+from govsearch.schema import Chunk  # noqa: E402
+
+from conftest import CORPUS  # noqa: E402
+from fake_embedder import FakeEmbedder  # noqa: E402
+
+NASTY = [
+    '甲镇" or town != "',
+    "甲镇' or town != '",
+    '"] or id >= 0 or town in ["',
+    "甲镇) or (1 == 1",
+    "甲镇\\",
+    '\\" or 1==1 or "',
+    "甲镇\n",
+    "x" * 10_000,
+]
+
+
+@pytest.fixture(scope="module")
+def milvus_index_dir(tmp_path_factory, built_index_dir, embedder) -> Path:
+    """The corpus index on Milvus Lite, its vectors taken from the FAISS index's embedding cache."""
+    root = tmp_path_factory.mktemp("milvus-lite")
+    folder = root / "index"
+    folder.mkdir()
+    shutil.copytree(built_index_dir / "cache", folder / "cache")
+    t = time.perf_counter()
+    report = build_index(CORPUS, folder, embedder=embedder, backend="milvus", uri=str(root / "milvus.db"))
+    print(f"\nmilvus lite build: {time.perf_counter() - t:.1f}s, {report.chunks} chunks, timings {report.timings}")
+    assert report.embedded == 0
+    assert "bm25s" in report.summary()
+    return folder
+
+
+@pytest.fixture(scope="module")
+def milvus_index(milvus_index_dir, embedder):
+    idx = Index.open(milvus_index_dir, embedder=embedder)
+    yield idx
+    idx.close()
+
+
+def _key(h):
+    return (h.chunk.source, h.chunk.start)
+
+
+def test_manifest_names_backend_uri_collection_and_no_secret(milvus_index_dir):
+    m = json.loads((milvus_index_dir / "manifest.json").read_text("utf-8"))
+    b = m["backend"]
+    assert b["name"] == "milvus" and b["uri"].endswith("milvus.db") and b["alias"] == "govsearch"
+    assert b["collection"].startswith("govsearch__") and b["dim"] == m["embedder"]["dim"]
+    assert "token" not in json.dumps(m)
+
+
+def test_dense_search_matches_faiss(milvus_index, index):
+    queries = ["飞线充电", "垃圾分类", "闲置集体资产", "民主生活会 对照检查", "How did towns handle idle assets?"]
+    for q in queries:
+        a = index.search(q, k=10, mode="dense")
+        b = milvus_index.search(q, k=10, mode="dense")
+        assert len(a) == len(b)
+        sa, sb = [h.score for h in a], [h.score for h in b]
+        np.testing.assert_allclose(sa, sb, atol=1e-4)
+        # same hits, except where scores tie
+        for ha, hb in zip(a, b):
+            if _key(ha) != _key(hb):
+                assert abs(ha.score - hb.score) < 1e-4
+        assert {_key(h) for h in a if sa.count(h.score) == 1} <= {_key(h) for h in b}
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"town": "三乡"},
+        {"date_from": "2025-01-01"},
+        {"date_to": "2024-12-31"},
+        {"date_from": "2025-01-01", "date_to": "2025-12-31"},
+    ],
+)
+def test_filters_run_in_milvus_and_match_faiss(milvus_index, index, filters):
+    for mode in ("dense", "hybrid"):
+        a = index.search("整改落实", k=10, mode=mode, **filters)
+        b = milvus_index.search("整改落实", k=10, mode=mode, **filters)
+        np.testing.assert_allclose([h.score for h in a], [h.score for h in b], atol=1e-4)
+        for h in b:
+            if "town" in filters:
+                assert h.chunk.town.startswith(filters["town"])
+            if "date_from" in filters:
+                assert h.chunk.date >= filters["date_from"]
+
+
+def test_type_and_source_filters(milvus_index, index):
+    for t in milvus_index.doc_types:
+        b = milvus_index.search("整改", k=5, mode="dense", doc_type=t)
+        assert b and all(h.chunk.doc_type == t for h in b)
+        assert [_key(h) for h in b] == [_key(h) for h in index.search("整改", k=5, mode="dense", doc_type=t)]
+    src = milvus_index.sources[0]
+    assert all(h.chunk.source == src for h in milvus_index.search("整改", k=5, mode="dense", source=src))
+
+
+@pytest.mark.parametrize("value", NASTY, ids=range(len(NASTY)))
+def test_injection_values_find_nothing_through_the_index(milvus_index, value):
+    assert milvus_index.search("整改", k=5, town=value) == []
+    assert milvus_index.search("整改", k=5, doc_type=value, mode="dense") == []
+
+
+def test_literal_round_trips_quotes_and_backslashes():
+    assert literal('a"b') == '"a\\"b"'
+    assert literal("a\\b") == '"a\\\\b"'
+    assert expression({"town": ['x" or "1"=="1']}) == 'town in ["x\\" or \\"1\\"==\\"1"]'
+    assert expression({"town": []}) == "id < 0"
+    with pytest.raises(QueryError):
+        literal("a\x00b")
+
+
+def _chunk(i: int, town: str, doc_type: str = "通报") -> Chunk:
+    return Chunk(f"c{i}", f"f{i}.txt", f"正文{i}", 0, 4, ("一、",), town=town, date="2025-01-02", doc_type=doc_type)
+
+
+@pytest.fixture(scope="module")
+def nasty_backend(tmp_path_factory):
+    """A collection whose rows carry the nasty values themselves, to show they are matched literally."""
+    uri = str(tmp_path_factory.mktemp("milvus-nasty") / "n.db")
+    towns = ["甲镇", "乙街道"] + NASTY[:-2]
+    vb = MilvusBackend(8, uri=uri, collection="nasty")
+    rng = np.random.default_rng(0)
+    v = rng.normal(size=(len(towns), 8)).astype(np.float32)
+    vb.add_rows(v / np.linalg.norm(v, axis=1, keepdims=True), [_chunk(i, t) for i, t in enumerate(towns)])
+    vb.publish()
+    return vb, towns
+
+
+@pytest.mark.parametrize("value", NASTY, ids=range(len(NASTY)))
+def test_injection_values_are_searched_literally_in_milvus(nasty_backend, value):
+    vb, towns = nasty_backend
+    q = np.ones(8, np.float32) / np.sqrt(8)
+    if "\n" in value or len(value) > 1000 or value not in towns:
+        rows, _ = vb.search(q, 20, conditions={"town": [value]})
+        assert rows.tolist() == ([towns.index(value)] if value in towns else [])
+    else:
+        rows, _ = vb.search(q, 20, conditions={"town": [value]})
+        assert rows.tolist() == [towns.index(value)]
+    rows, _ = vb.search(q, 20, conditions={"doc_type": [value]})
+    assert rows.tolist() == []
+
+
+def test_another_dimension_is_refused_with_the_rebuild_command(milvus_index_dir, tmp_path, nasty_backend):
+    folder = tmp_path / "index"
+    shutil.copytree(milvus_index_dir, folder)
+    m = json.loads((folder / "manifest.json").read_text("utf-8"))
+    vb, _ = nasty_backend
+    m["backend"].update(uri=vb.uri, collection=vb.collection)  # an 8-dimensional collection
+    (folder / "manifest.json").write_text(json.dumps(m), "utf-8")
+    with pytest.raises(IndexMismatchError, match="8-dimensional.*--rebuild"):
+        Index.open(folder)
+
+
+def test_missing_collection_is_refused(milvus_index_dir, tmp_path):
+    folder = tmp_path / "index"
+    shutil.copytree(milvus_index_dir, folder)
+    m = json.loads((folder / "manifest.json").read_text("utf-8"))
+    m["backend"]["collection"] = "govsearch__gone"
+    (folder / "manifest.json").write_text(json.dumps(m), "utf-8")
+    with pytest.raises(GovsearchError, match="no collection govsearch__gone.*--rebuild"):
+        Index.open(folder)
+
+
+def test_rebuild_switches_alias_and_drops_the_old_collection(small_corpus, tmp_path):
+    from pymilvus import MilvusClient
+
+    uri = str(tmp_path / "m.db")
+    emb = FakeEmbedder()
+    folder = tmp_path / "index"
+    build_index(small_corpus, folder, embedder=emb, backend="milvus", uri=uri, collection="small")
+    first = json.loads((folder / "manifest.json").read_text("utf-8"))["backend"]["collection"]
+    assert build_index(small_corpus, folder, embedder=emb, backend="milvus", uri=uri, collection="small").up_to_date
+    build_index(small_corpus, folder, embedder=emb, backend="milvus", uri=uri, collection="small", rebuild=True)
+    second = json.loads((folder / "manifest.json").read_text("utf-8"))["backend"]["collection"]
+    assert second != first
+    idx = Index.open(folder, embedder=emb)
+    assert idx.search("飞线充电", k=3, town="甲镇")[0].chunk.town == "甲镇"
+    assert idx.search("桥梁", k=3, town="乙街道", mode="dense")[0].chunk.town == "乙街道"
+    assert idx.search("桥梁", k=3, date_to="2024-12-31", mode="dense")[0].chunk.date == "2024-06-30"
+    idx.close()
+    c = MilvusClient(uri=uri)
+    assert c.describe_alias("small")["collection_name"] == second
+    assert [n for n in c.list_collections() if n.startswith("small__")] == [second]
+    # a build that died before switching the alias: its collection is dropped by the next build
+    vb = MilvusBackend(emb.dim, uri=uri, collection="small")
+    vb.add_rows(np.eye(16, dtype=np.float32)[:1], [_chunk(0, "甲镇")])
+    assert vb.collection in c.list_collections() and c.describe_alias("small")["collection_name"] == second
+    build_index(small_corpus, folder, embedder=emb, backend="milvus", uri=uri, collection="small", rebuild=True)
+    assert vb.collection not in c.list_collections()
+
+
+def test_bad_uri_and_collection_names(small_corpus, tmp_path):
+    emb = FakeEmbedder()
+    with pytest.raises(GovsearchError, match="ending in .db"):
+        build_index(small_corpus, tmp_path / "i", embedder=emb, backend="milvus", uri=str(tmp_path / "m.sqlite"))
+    with pytest.raises(GovsearchError, match="collection name"):
+        build_index(small_corpus, tmp_path / "i", embedder=emb, backend="milvus", uri=str(tmp_path / "m.db"),
+                    collection='x"; drop')
+    with pytest.raises(GovsearchError, match="needs a URI"):
+        build_index(small_corpus, tmp_path / "i", embedder=emb, backend="milvus")
+
+
+@pytest.mark.slow
+def test_hybrid_scores_within_002_of_faiss(milvus_index, index, eval_file):
+    from govsearch.evaluate import evaluate_index, read_questions
+
+    qs = read_questions(eval_file)
+    a = evaluate_index(index, qs, corpus=CORPUS, baseline=False).systems["govsearch (hybrid)"]
+    b = evaluate_index(milvus_index, qs, corpus=CORPUS, baseline=False).systems["govsearch (hybrid)"]
+    print(f"\nFAISS {a.get('all', a)}\nMilvus Lite {b.get('all', b)}")
+    ma, mb = a.get("all", a), b.get("all", b)
+    for metric in ("recall@5", "mrr@10"):
+        assert abs(ma[metric] - mb[metric]) <= 0.02, (metric, ma[metric], mb[metric])

