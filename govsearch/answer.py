@@ -18,6 +18,7 @@ from .evidence import bearing, context_text, coverage, crosslingual, dates, figu
 from .schema import Hit
 
 if TYPE_CHECKING:
+    from .generate import LLMSettings
     from .index import Index
 
 KINDS = ("number", "which_towns", "compare", "how", "lookup")
@@ -71,6 +72,8 @@ class Answer:
         """The answer and its numbered citations, as plain lines."""
         head = self.answer if self.answer is not None else "语料中没有找到能回答这个问题的条款。"
         lines = [head, ""]
+        if self.unsupported:
+            lines += ["未获条款支持的句子:"] + [f"  ! {u}" for u in self.unsupported] + [""]
         label = "引用" if self.answer is not None else "最接近的条款（不足以回答）"
         if self.citations:
             lines.append(label + ":")
@@ -102,8 +105,12 @@ def named_towns(question: str, towns: list[str]) -> list[str]:
     return out
 
 
-def ask(index: "Index", question: str) -> Answer:
-    """Answer ``question`` from the index, citing the clauses it comes from."""
+def ask(index: "Index", question: str, llm: "LLMSettings | None" = None) -> Answer:
+    """Answer ``question`` from the index, citing the clauses it comes from.
+
+    With ``llm`` (an OpenAI-compatible endpoint), the model writes the answer
+    from the same clauses, and sentences it cannot support are flagged.
+    """
     towns = index.town_names
     kind = question_kind(question, towns)
     named = named_towns(question, towns)
@@ -118,13 +125,19 @@ def ask(index: "Index", question: str) -> Answer:
         return Answer(question, kind, None)
     terms = key_terms(index.lexical.tokenizer, question, towns)
     qv = index.embedder.embed_query(question)
-    pvs = index.embedder.embed_passages([h.chunk.text for h in hits])
+    pvs = index.passage_vectors(hits)
     sims = pvs @ qv
     covs = np.array([coverage(terms, context_text(h)) for h in hits])
     xl = crosslingual(terms)
     if not any(bearing(relevance(h, terms, qv, pv), xl) for h, pv in zip(hits, pvs)):
         # nothing in the corpus bears on the question: say so, and show the nearest clauses
         return Answer(question, kind, None, tuple(hits[:CITED]))
+    if llm is not None:
+        from .generate import generate
+
+        given = tuple(hits[: CITED + 2])
+        text, unsupported = generate(question, given, llm)
+        return Answer(question, kind, text, given, unsupported=tuple(unsupported))
     return _extract(index, question, kind, hits, terms, qv, sims, covs)
 
 

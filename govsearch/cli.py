@@ -210,9 +210,17 @@ def ask_cmd(
     question: str = typer.Argument(..., help="A question, in Chinese or English."),
     index: Path = IndexOpt,
     as_json: bool = typer.Option(False, "--json", help="Print the answer as JSON."),
+    generate: bool = typer.Option(
+        False, "--generate", help="Let a language model write the answer (GOVSEARCH_LLM_BASE_URL, _MODEL, _API_KEY)."
+    ),
 ) -> None:
     """Answer a question with the sentences of the clauses that support it, and cite them."""
-    answer = _open(index).ask(question)
+    from .generate import LLMSettings
+
+    llm = LLMSettings.from_env() if generate else None
+    if generate and llm is None:
+        raise GovsearchError("--generate needs GOVSEARCH_LLM_BASE_URL and GOVSEARCH_LLM_MODEL set")
+    answer = _open(index).ask(question, llm=llm)
     if as_json:
         _echo_json(answer.to_dict())
     else:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .errors import QueryError
+from .parse import strip_marker
 from .evidence import dates, figures, lead_sentence
 from .schema import Hit
 from .towns import clause_strength
@@ -116,7 +117,7 @@ def compare_towns(index: "Index", topic: str, towns: list[str], per_town: int = 
     out: dict[str, tuple[Measure, ...]] = {}
     for town in resolved:
         hits = index.search(topic, k=DEPTH, town=town)
-        pvs = index.embedder.embed_passages([h.chunk.text for h in hits]) if hits else []
+        pvs = index.passage_vectors(hits) if hits else []
         kept = []
         for h, pv in zip(hits, pvs):
             strength, score = clause_strength(h, terms, qv, pv)
@@ -124,11 +125,13 @@ def compare_towns(index: "Index", topic: str, towns: list[str], per_town: int = 
                 kept.append((strength != "strong", -score, h))
         kept.sort(key=lambda x: (x[0], x[1]))
         chosen = sorted((h for _, _, h in kept[:per_town]), key=lambda h: (h.chunk.source, h.chunk.start))
-        out[town] = tuple(
-            Measure(town, lead_sentence(h.chunk.text), tuple(figures(h.chunk.text)), tuple(dates(h.chunk.text)), h)
-            for h in chosen
-        )
+        out[town] = tuple(_measure(town, h) for h in chosen)
     return Comparison(topic, out)
+
+
+def _measure(town: str, hit: Hit) -> Measure:
+    body = strip_marker(hit.chunk.text)  # the marker's number is not a figure
+    return Measure(town, lead_sentence(hit.chunk.text), tuple(figures(body)), tuple(dates(body)), hit)
 
 
 def _resolve(index: "Index", name: str) -> str:

@@ -55,8 +55,9 @@ class Relevance:
 BEARS = ((0.5, 0.85), (0.3, 0.88))  # (coverage, similarity) pairs, either suffices
 STRONG_COVERAGE = 0.99
 STRONG_LEAD = 0.6
-STRONG_SIMILARITY = 0.90
-CROSSLINGUAL_BEARS = 0.775
+STRONG_SIMILARITY = 0.895
+MENTION_SIMILARITY = 0.80
+CROSSLINGUAL_BEARS = 0.76
 CROSSLINGUAL_STRONG = 0.80
 
 
@@ -72,7 +73,8 @@ def bearing(r: "Relevance", is_crosslingual: bool) -> str | None:
             return "strong"
         return "weak" if r.similarity >= CROSSLINGUAL_BEARS else None
     if not any(r.coverage >= c and r.similarity >= s for c, s in BEARS):
-        return None
+        # every key term is there, but the clause is about something else: a mention
+        return "weak" if r.coverage >= STRONG_COVERAGE and r.similarity >= MENTION_SIMILARITY else None
     about = r.coverage >= STRONG_COVERAGE or r.lead_coverage >= STRONG_LEAD or r.similarity >= STRONG_SIMILARITY
     return "strong" if about else "weak"
 

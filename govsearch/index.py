@@ -242,17 +242,31 @@ class Index:
             others = tuple(
                 sorted({self.store.get(r).source for r in self._copies.get(g, ()) if r != shown} - {chunk.source})
             )
-            hits.append(Hit(chunk, float(score), others))
+            hits.append(Hit(chunk, float(score), others, row=shown))
             if len(hits) >= k:
                 break
         return hits
 
+    def passage_vectors(self, hits: list[Hit]) -> np.ndarray:
+        """The embedded vectors of hits, read from the index (embedded anew only if it cannot say)."""
+        rows = np.array([h.row for h in hits], dtype=np.int64)
+        if len(rows) and (rows >= 0).all():
+            try:
+                return self.vectors.vectors(rows)
+            except NotImplementedError:
+                pass
+        texts = passage_texts([h.chunk for h in hits], self.manifest.represent)
+        return self.embedder.embed_passages(texts)
+
     # ---- answering -----------------------------------------------------
-    def ask(self, question: str):
-        """Answer a question with numbered citations (see :mod:`govsearch.answer`)."""
+    def ask(self, question: str, llm: Any = None):
+        """Answer a question with numbered citations (see :mod:`govsearch.answer`).
+
+        ``llm``: :class:`govsearch.generate.LLMSettings` for a generative answer.
+        """
         from .answer import ask
 
-        return ask(self, question)
+        return ask(self, question, llm=llm)
 
     def towns(self, topic: str, **filters: Any):
         """The towns whose documents address ``topic``, strongest first (see :mod:`govsearch.towns`)."""
@@ -335,6 +349,7 @@ def build_index(
             and old.represent == represent
             and old.backend.get("name") == backend
             and backend_class(backend).same_place(old.backend, backend_options)
+            and _opens(folder)
         ):
             report.up_to_date = True
             report.chunks = old.chunks
@@ -423,6 +438,16 @@ def _skipped_note(report: BuildReport) -> str:
     if not report.skipped:
         return ""
     return "; skipped: " + "; ".join(f"{f}: {why}" for f, why in report.skipped[:5])
+
+
+def _opens(folder: Path) -> bool:
+    """Does the index in ``folder`` open whole (a damaged one is rebuilt, not kept)?"""
+    try:
+        Index.open(folder).close()
+        return True
+    except GovsearchError as e:
+        log.warning("rebuilding %s: %s", folder, e)
+        return False
 
 
 def _old_manifest(folder: Path) -> Manifest | None:

@@ -8,6 +8,7 @@ mode, with a user dictionary of governance terms (飞线充电, 百千万工程,
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -55,7 +56,7 @@ class Tokenizer:
             self._jieba.add_word(w, freq=50000)
 
     def tokens(self, text: str) -> list[str]:
-        """The indexable words of ``text``."""
+        """The searchable words of ``text`` (a query)."""
         text = unicodedata.normalize("NFKC", text).lower()
         return [
             t
@@ -63,8 +64,30 @@ class Tokenizer:
             if t and t not in STOPWORDS and not _PUNCT.match(t)
         ]
 
+    def passage_tokens(self, text: str) -> list[str]:
+        """The indexed words of ``text``: its words, and the pinyin of its Chinese words.
+
+        English questions name places in pinyin (Maowan village, Sanxiang), so
+        茅湾 is also indexed as ``maowan``.
+        """
+        words = self.tokens(text)
+        return words + [p for p in map(_pinyin, words) if p]
+
     def tokens_many(self, texts: Sequence[str]) -> list[list[str]]:
-        return [self.tokens(t) for t in texts]
+        return [self.passage_tokens(t) for t in texts]
+
+
+_HAN = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
+
+
+@functools.lru_cache(maxsize=200_000)
+def _pinyin(word: str) -> str | None:
+    """Toneless pinyin of a Chinese word of two to four characters (茅湾 → maowan)."""
+    if not _HAN.match(word):
+        return None
+    from pypinyin import lazy_pinyin
+
+    return "".join(lazy_pinyin(word))
 
 
 class LexicalIndex:

@@ -145,6 +145,7 @@ class Hit:
     chunk: Chunk
     score: float
     also_in: tuple[str, ...] = field(default=())  # other files carrying the same clause
+    row: int = field(default=-1, compare=False)  # where the index keeps it (-1: unknown)
 
     @property
     def citation(self) -> str:

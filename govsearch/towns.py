@@ -79,7 +79,7 @@ def find_towns(index: "Index", topic: str, *, date_from: str | None = None, date
     hits = index.search(topic, k=DEPTH, date_from=date_from, date_to=date_to, doc_type=doc_type)
     terms = key_terms(index.lexical.tokenizer, topic, index.town_names)
     qv = index.embedder.embed_query(topic)
-    pvs = index.embedder.embed_passages([h.chunk.text for h in hits]) if hits else None
+    pvs = index.passage_vectors(hits) if hits else None
     per_town: dict[str, list[tuple[str, float, Hit]]] = {}
     for i, hit in enumerate(hits):
         if not hit.chunk.town:

@@ -62,6 +62,10 @@ class VectorBackend(ABC):
     @abstractmethod
     def __len__(self) -> int: ...
 
+    def vectors(self, rows: np.ndarray) -> np.ndarray:
+        """The stored vectors of ``rows`` (a backend that cannot return them raises NotImplementedError)."""
+        raise NotImplementedError
+
     def describe(self) -> dict[str, Any]:
         """What the manifest records about this backend (enough to load it again)."""
         return {"name": self.name}

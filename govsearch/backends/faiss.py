@@ -6,8 +6,9 @@ is FAISS's own binary format (no pickle); an exact index is memory-mapped.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import faiss
 import numpy as np
@@ -73,9 +74,16 @@ class FaissBackend(VectorBackend):
                 params = faiss.SearchParameters(sel=sel)
         elif self.kind == "hnsw":
             params = faiss.SearchParametersHNSW(efSearch=max(self.ef_search, k))
-        scores, rows = self._index.search(q, min(k, n), params=params)
+        with _one_thread():
+            scores, rows = self._index.search(q, min(k, n), params=params)
         keep = rows[0] >= 0
         return rows[0][keep].astype(np.int64), scores[0][keep]
+
+    def vectors(self, rows: np.ndarray) -> np.ndarray:
+        rows = np.ascontiguousarray(rows, dtype=np.int64)
+        if len(rows) == 0:
+            return np.zeros((0, self.dim), np.float32)
+        return self._index.reconstruct_batch(rows)
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -102,3 +110,15 @@ class FaissBackend(VectorBackend):
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "kind": self.kind, "dim": self.dim, "ef_search": self.ef_search}
+
+
+@contextlib.contextmanager
+def _one_thread() -> Iterator[None]:
+    """Search one query on one OpenMP thread: splitting a single query over threads cost more
+    than it saved (100k flat on 2 shared cores: 32 ms on 2 threads, 9.5 ms on 1; benchmarks/RESULTS.md)."""
+    n = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(n)
