@@ -39,6 +39,7 @@ _HOW = re.compile(r"怎么|如何|怎样|采取了?(?:哪些|什么)|做法|措�
 
 CANDIDATES = 8
 CITED = 3
+MAX_SENTENCES = 10  # candidate sentences embedded to pick the answer from
 
 
 @dataclass(frozen=True)
@@ -162,8 +163,15 @@ def _extract(
     if kind == "number":
         numeric = [(n, s) for n, s in candidates if figures(s) or dates(s)]
         candidates = numeric or candidates
+    covs_s = np.array([coverage(terms, s) for _, s in candidates])
+    if len(candidates) > MAX_SENTENCES:
+        # embedding the sentences is most of ask's time: embed only those most likely to answer
+        keep = np.argsort(-covs_s + 0.01 * np.array([n for n, _ in candidates]), kind="stable")[:MAX_SENTENCES]
+        keep.sort()
+        candidates = [candidates[i] for i in keep]
+        covs_s = covs_s[keep]
     sv = index.embedder.embed_passages([s for _, s in candidates])
-    score = sv @ qv + 0.15 * np.array([coverage(terms, s) for _, s in candidates])
+    score = sv @ qv + 0.15 * covs_s
     score -= 0.02 * (np.array([n for n, _ in candidates]) - 1)  # prefer the better clause on ties
     best = int(np.argmax(score))
     n, sentence = candidates[best]
