@@ -26,17 +26,42 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __version__ = "0.1.0"
 
+# The index layer pulls in FAISS, bm25s and the model: loaded on first use, not on import.
+_LAZY = {
+    "Index": "index",
+    "BuildReport": "index",
+    "build_index": "index",
+    "open_index": "index",
+    "Answer": "answer",
+    "LLMSettings": "generate",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
+    "Answer",
     "BadIndexError",
+    "BuildReport",
     "Chunk",
     "Clause",
     "Document",
     "DocumentError",
     "GovsearchError",
     "Hit",
+    "Index",
     "IndexMismatchError",
+    "LLMSettings",
     "Metadata",
     "QueryError",
     "SourceText",
     "__version__",
+    "build_index",
+    "open_index",
 ]
