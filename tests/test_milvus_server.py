@@ -99,6 +99,27 @@ def test_build_and_filter_over_the_network(server, small_corpus, tmp_path):
     idx.close()
 
 
+def test_incremental_build_over_the_network(server, small_corpus, tmp_path):
+    emb = FakeEmbedder()
+    folder = tmp_path / "index"
+    opts = dict(embedder=emb, backend="milvus", uri=server.uri, collection="inc")
+    build_index(small_corpus, folder, **opts)
+    name = json.loads((folder / "manifest.json").read_text("utf-8"))["backend"]["collection"]
+    f = small_corpus / "b-street.txt"
+    f.write_text(f.read_text("utf-8").replace("20座桥梁", "25座桥梁和3处隧道"), "utf-8")
+    report = build_index(small_corpus, folder, **opts)
+    assert "in place" in report.summary()
+    assert json.loads((folder / "manifest.json").read_text("utf-8"))["backend"]["collection"] == name
+    idx = Index.open(folder, embedder=emb)
+    assert any("隧道" in h.chunk.text for h in idx.search("隧道", k=3, town="乙街道"))
+    rows = np.arange(len(idx))
+    assert idx.vectors.vectors(rows).shape == (len(idx), emb.dim)
+    from pymilvus import MilvusClient
+
+    assert MilvusClient(uri=server.uri).query(name, filter="", output_fields=["count(*)"])[0]["count(*)"] == len(idx)
+    idx.close()
+
+
 def test_filter_values_are_literals_on_the_server(server):
     towns = ["甲镇", '甲镇" or town != "', "甲镇\\", '"] or id >= 0 or town in ["']
     vb = MilvusBackend(8, uri=server.uri, collection="nasty")
@@ -138,10 +159,10 @@ def test_killed_ingest_leaves_the_previous_collection_serving(server, small_corp
     server.start()  # same data folder and port
     from pymilvus import MilvusClient
 
-    c = MilvusClient(uri=server.uri, timeout=10)
-    deadline = time.monotonic() + 120
-    while True:  # the restarted server recovers its collections after it answers health checks
+    deadline = time.monotonic() + 180
+    while True:  # the restarted server takes connections, then recovers its collections
         try:
+            c = MilvusClient(uri=server.uri, timeout=10)
             alias = c.describe_alias("crash")["collection_name"]
             c.load_collection(before)
             break
