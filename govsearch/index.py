@@ -374,6 +374,15 @@ def build_index(
 
             t = time.perf_counter()
             vb = create_backend(backend, emb.dim, len(chunks), kind=kind, show_progress=show_progress, **backend_options)
+            if (
+                not rebuild
+                and old is not None
+                and old.model == emb.name
+                and old.represent == represent
+                and old.backend.get("name") == backend
+                and backend_class(backend).same_place(old.backend, backend_options)
+            ):
+                vb.continue_from(dict(old.backend), folder / "vectors")
             vb.add_rows(vecs, chunks)
             vb.save(tmp / "vectors")
             report.notes = [vb.build_note] if vb.build_note else []

@@ -230,3 +230,157 @@ def test_hybrid_scores_within_002_of_faiss(milvus_index, index, eval_file):
     ma, mb = a.get("all", a), b.get("all", b)
     for metric in ("recall@5", "mrr@10"):
         assert abs(ma[metric] - mb[metric]) <= 0.02, (metric, ma[metric], mb[metric])
+
+
+def test_stored_vectors_equal_faiss(milvus_index, index):
+    rows = np.array([0, len(index) - 1, 3, 3, 1, len(index) // 2], dtype=np.int64)
+    a = index.vectors.vectors(rows)
+    b = milvus_index.vectors.vectors(rows)
+    assert b.shape == a.shape
+    np.testing.assert_allclose(a, b, atol=1e-6)
+    assert milvus_index.vectors.vectors(np.zeros(0, np.int64)).shape == (0, a.shape[1])
+    hits = milvus_index.search("飞线充电", k=3)
+    np.testing.assert_allclose(milvus_index.passage_vectors(hits), index.vectors.vectors(np.array([h.row for h in hits])), atol=1e-6)
+    with pytest.raises(IndexError):
+        milvus_index.vectors.vectors(np.array([len(index)]))
+
+
+def test_vectors_are_read_in_batches(milvus_index, index, monkeypatch):
+    vb = milvus_index.vectors
+    monkeypatch.setattr(vb, "batch", 2)
+    rows = np.arange(7)[::-1].copy()
+    np.testing.assert_allclose(vb.vectors(rows), index.vectors.vectors(rows), atol=1e-6)
+
+
+class _Calls:
+    """Rows sent to Milvus by insert, upsert and delete (counted on the client class)."""
+
+    def __init__(self, monkeypatch):
+        from pymilvus import MilvusClient
+
+        self.rows: dict[str, list] = {"insert": [], "upsert": [], "delete": []}
+        for name in self.rows:
+            real = getattr(MilvusClient, name)
+
+            def wrapped(client, collection, *a, _real=real, _name=name, **kw):
+                data = a[0] if a else kw.get("data", kw.get("filter"))
+                self.rows[_name] += list(data) if isinstance(data, list) else [data]
+                return _real(client, collection, *a, **kw)
+
+            monkeypatch.setattr(MilvusClient, name, wrapped)
+
+
+def _dense_keys(idx, queries):
+    return [[(h.chunk.source, h.chunk.text) for h in idx.search(q, k=5, mode="dense")] for q in queries]
+
+
+def test_incremental_build_updates_only_the_changed_file(small_corpus, tmp_path, monkeypatch):
+    from govsearch.backends import milvus as mv
+
+    uri, emb, folder = str(tmp_path / "m.db"), FakeEmbedder(), tmp_path / "index"
+    opts = dict(embedder=emb, backend="milvus", uri=uri, collection="inc")
+    build_index(small_corpus, folder, **opts)
+    first = json.loads((folder / "manifest.json").read_text("utf-8"))["backend"]["collection"]
+    old_keys = set(np.load(folder / "vectors" / "keys.npy").tolist())
+    before = Index.open(folder, embedder=emb)
+    old_b = [h.chunk for h in before.search("桥梁", k=10, mode="lexical") if h.chunk.source == "b-street.txt"]
+    old_ids = {before.store.get(i).id for i in range(len(before))}
+
+    f = small_corpus / "b-street.txt"
+    f.write_text(f.read_text("utf-8").replace("对辖区20座桥梁开展检测工作。", "对辖区25座桥梁和3处隧道开展检测工作。"), "utf-8")
+    calls = _Calls(monkeypatch)
+    seen_mid_build = {}
+    real_publish = mv.MilvusBackend.publish
+
+    def publish(vb):
+        # the new folder is in place, the old one still open: it sees only its own rows
+        seen_mid_build["old"] = before.search("桥梁 隧道", k=10, mode="dense")
+        return real_publish(vb)
+
+    monkeypatch.setattr(mv.MilvusBackend, "publish", publish)
+    report = build_index(small_corpus, folder, **opts)
+    monkeypatch.undo()
+    after = Index.open(folder, embedder=emb)
+    new = [after.store.get(i) for i in range(len(after))]
+    changed = [c for c in new if c.id not in old_ids]
+    assert changed and {c.source for c in changed} == {"b-street.txt"}
+    assert calls.rows["insert"] == []
+    # upserted: the changed clause, and the clauses of that file whose stored vector changed with it
+    # (the dense passage carries its section); nothing of the other file
+    sent = calls.rows["upsert"]
+    assert {c.id for c in changed} <= {r["chunk_id"] for r in sent} and {r["source"] for r in sent} == {"b-street.txt"}
+    new_keys = set(np.load(folder / "vectors" / "keys.npy").tolist())
+    assert sorted(r["id"] for r in sent) == sorted(new_keys - old_keys)
+    assert len(sent) < len(after) and "upserted %d clauses" % len(sent) in report.summary()
+    assert json.loads((folder / "manifest.json").read_text("utf-8"))["backend"]["collection"] == first
+    # the old folder, mid-build, found only its own clauses (the new ones were in Milvus already)
+    assert seen_mid_build["old"] and all(h.row < len(before) for h in seen_mid_build["old"])
+    assert all(h.chunk.id in old_ids for h in seen_mid_build["old"])
+    assert any("25座桥梁" in h.chunk.text for h in after.search("桥梁 隧道", k=3, mode="dense", town="乙街道"))
+    assert old_b
+    from pymilvus import MilvusClient
+
+    c = MilvusClient(uri=uri)
+    assert c.query(first, filter="", output_fields=["count(*)"])[0]["count(*)"] == len(after)
+
+    # the same search results as a full rebuild of the changed corpus
+    queries = ["飞线充电", "桥梁检测", "隧道", "垃圾分类"]
+    got = _dense_keys(after, queries)
+    fresh = tmp_path / "fresh"
+    build_index(small_corpus, fresh, embedder=emb, backend="milvus", uri=str(tmp_path / "f.db"), collection="fresh")
+    ref = Index.open(fresh, embedder=emb)
+    assert got == _dense_keys(ref, queries)
+    # stored vectors read back by row agree with the rebuilt collection's, clause by clause
+    assert [ref.store.get(i).id for i in range(len(ref))] == [c.id for c in new]
+    rows = np.arange(len(after))[::-1].copy()
+    np.testing.assert_allclose(after.vectors.vectors(rows), ref.vectors.vectors(rows), atol=1e-6)
+    ref.close()
+
+    # a removed file: its clauses are deleted, nothing is sent again
+    (small_corpus / "a-town.txt").unlink()
+    calls = _Calls(monkeypatch)
+    build_index(small_corpus, folder, **opts)
+    monkeypatch.undo()
+    assert calls.rows["insert"] == calls.rows["upsert"] == [] and calls.rows["delete"]
+    final = Index.open(folder, embedder=emb)
+    assert {h.chunk.source for h in final.search("飞线充电", k=5)} == {"b-street.txt"}
+    assert c.query(first, filter="", output_fields=["count(*)"])[0]["count(*)"] == len(final)
+    for idx in (before, after, final):
+        idx.close()
+
+
+def test_killed_incremental_build_leaves_the_old_folder_and_is_cleaned_up(small_corpus, tmp_path, monkeypatch):
+    from govsearch.backends import milvus as mv
+
+    uri, emb, folder = str(tmp_path / "m.db"), FakeEmbedder(), tmp_path / "index"
+    opts = dict(embedder=emb, backend="milvus", uri=uri, collection="inc")
+    build_index(small_corpus, folder, **opts)
+    n_before = len(Index.open(folder, embedder=emb))
+    f = small_corpus / "a-town.txt"
+    f.write_text(f.read_text("utf-8") + "3.整治违规停车。一是清理僵尸车15辆。\n", "utf-8")
+
+    def die(*a, **k):
+        raise KeyboardInterrupt  # as if the process were killed after its upserts, before the swap
+
+    monkeypatch.setattr(mv.MilvusBackend, "save", die)
+    monkeypatch.setattr(mv.MilvusBackend, "discard", lambda self: None)  # a killed process cleans nothing
+    with pytest.raises(KeyboardInterrupt):
+        build_index(small_corpus, folder, **opts)
+    monkeypatch.undo()
+    idx = Index.open(folder, embedder=emb)
+    assert len(idx) == n_before
+    assert all("僵尸车" not in h.chunk.text for h in idx.search("僵尸车 停车", k=10, mode="dense"))
+    from pymilvus import MilvusClient
+
+    name = json.loads((folder / "manifest.json").read_text("utf-8"))["backend"]["collection"]
+    c = MilvusClient(uri=uri)
+    assert c.query(name, filter="", output_fields=["count(*)"])[0]["count(*)"] > n_before  # strays
+    idx.close()
+    # the strays stay (skipped by every search) until the next build, which drops them
+    f.write_text(f.read_text("utf-8").replace("僵尸车15辆", "僵尸车16辆"), "utf-8")
+    report = build_index(small_corpus, folder, **opts)
+    assert "in place" in report.summary()
+    idx = Index.open(folder, embedder=emb)
+    assert c.query(name, filter="", output_fields=["count(*)"])[0]["count(*)"] == len(idx) > n_before
+    assert any("僵尸车16辆" in h.chunk.text for h in idx.search("僵尸车 停车", k=3))
+    idx.close()

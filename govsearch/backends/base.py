@@ -30,6 +30,11 @@ class VectorBackend(ABC):
         """Append vectors with the chunks they embed (for backends that store chunk fields)."""
         self.add(vectors)
 
+    def continue_from(self, settings: dict[str, Any], folder: Path) -> bool:
+        """Update the index saved in ``folder`` (with ``settings``) in place instead of writing a new one;
+        called before :meth:`add_rows` when only the corpus changed. False (the default): build anew."""
+        return False
+
     def publish(self) -> None:
         """Make a finished build visible; called once the index folder is in place."""
 
