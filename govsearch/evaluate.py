@@ -168,7 +168,6 @@ def score_runs(
     report = Report()
     types = sorted({questions[i].type for i in answerable})
     report.counts = {"all": len(answerable), **{t: sum(questions[i].type == t for i in answerable) for t in types}}
-    qrels = Qrels({questions[i].id: {"gold": 1} for i in answerable})
     for name, ranked in runs.items():
         run_dict: dict[str, dict[str, float]] = {}
         missed = []
@@ -184,7 +183,6 @@ def score_runs(
             if not matched:
                 missed.append(q.id)
             run_dict[q.id] = docs or {"none": 0.0}
-        run = Run(run_dict)
         by_type: dict[str, dict[str, float]] = {}
         groups: dict[str, list[str]] = defaultdict(list)
         for i in answerable:
@@ -196,7 +194,6 @@ def score_runs(
             by_type[t] = {m: float(res[m]) for m in METRICS}
         report.systems[name] = by_type
         report.misses[name] = missed
-    del qrels
     return report
 
 
