@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .evidence import bearing, context_text, coverage, crosslingual, dates, figures, key_terms, relevance, sentences
+from .evidence import bearing, coverage, crosslingual, dates, figures, key_terms, relevance, sentences
 from .schema import Hit
 
 if TYPE_CHECKING:
@@ -127,10 +127,11 @@ def ask(index: "Index", question: str, llm: "LLMSettings | None" = None) -> Answ
     terms = key_terms(index.lexical.tokenizer, question, towns)
     qv = index.embedder.embed_query(question)
     pvs = index.passage_vectors(hits)
-    sims = pvs @ qv
-    covs = np.array([coverage(terms, context_text(h)) for h in hits])
+    rels = [relevance(h, terms, qv, pv) for h, pv in zip(hits, pvs)]
+    sims = np.array([r.similarity for r in rels])
+    covs = np.array([r.coverage for r in rels])
     xl = crosslingual(terms)
-    if not any(bearing(relevance(h, terms, qv, pv), xl) for h, pv in zip(hits, pvs)):
+    if not any(bearing(r, xl) for r in rels):
         # nothing in the corpus bears on the question: say so, and show the nearest clauses
         return Answer(question, kind, None, tuple(hits[:CITED]))
     if llm is not None:
