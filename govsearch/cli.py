@@ -136,6 +136,14 @@ def _echo_json(data: Any) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
+def _echo_result(result: Any, as_json: bool) -> None:
+    """Print an answer, towns or comparison: ``to_dict()`` as JSON, or its readable ``text()``."""
+    if as_json:
+        _echo_json(result.to_dict())
+    else:
+        typer.echo(result.text())
+
+
 IndexOpt = typer.Option(Path("index"), "--index", help="The index folder.")
 
 
@@ -221,10 +229,7 @@ def ask_cmd(
     if generate and llm is None:
         raise GovsearchError("--generate needs GOVSEARCH_LLM_BASE_URL and GOVSEARCH_LLM_MODEL set")
     answer = _open(index).ask(question, llm=llm)
-    if as_json:
-        _echo_json(answer.to_dict())
-    else:
-        typer.echo(answer.text())
+    _echo_result(answer, as_json)
 
 
 @app.command("towns")
@@ -236,10 +241,7 @@ def towns_cmd(
 ) -> None:
     """Which towns and streets address a topic, with their clauses, strongest first."""
     result = _open(index).towns(topic)
-    if as_json:
-        _echo_json(result.to_dict())
-    else:
-        typer.echo(result.text())
+    _echo_result(result, as_json)
 
 
 @app.command("compare")
@@ -253,12 +255,10 @@ def compare_cmd(
 ) -> None:
     """Each town's measures on a topic side by side, with figures, dates and citations."""
     cmp = _open(index).compare(topic, town)
-    if as_json:
-        _echo_json(cmp.to_dict())
-    elif markdown:
+    if markdown and not as_json:
         typer.echo(cmp.markdown())
     else:
-        typer.echo(cmp.text())
+        _echo_result(cmp, as_json)
 
 
 @app.command("eval")

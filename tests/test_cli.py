@@ -112,3 +112,18 @@ def test_parse_of_a_binary_file_is_one_line(tmp_path):
     blob = Path(tmp_path / "程序.txt")
     blob.write_bytes(bytes(range(256)) * 16)
     _one_error_line(runner.invoke(app, ["parse", str(blob), "--alone"]), "程序.txt", "binary file")
+
+
+def test_ask_towns_and_compare_print_text_json_and_markdown(built_index_dir):
+    idx = ["--index", str(built_index_dir)]
+    ask = runner.invoke(app, ["ask", "三乡镇累计查出多少处飞线充电隐患?", *idx])
+    assert ask.exit_code == 0 and ask.output.startswith("64处") and "[1] 三乡镇" in ask.output
+    ask_json = json.loads(runner.invoke(app, ["ask", "三乡镇累计查出多少处飞线充电隐患?", "--json", *idx]).output)
+    assert ask_json["kind"] == "number" and ask_json["citations"]
+    towns = runner.invoke(app, ["towns", "飞线充电", *idx])
+    assert towns.exit_code == 0 and towns.output.startswith("三乡镇 [strong]")
+    assert json.loads(runner.invoke(app, ["towns", "飞线充电", "--json", *idx]).output)["towns"][0]["town"] == "三乡镇"
+    cmp = ["compare", "强村公司", "--town", "三乡镇", "--town", "民众", *idx]
+    assert runner.invoke(app, cmp).output.startswith("对比：强村公司")
+    assert runner.invoke(app, [*cmp, "--markdown"]).output.startswith("| 三乡镇 | 民众街道 |")
+    assert set(json.loads(runner.invoke(app, [*cmp, "--json"]).output)["towns"]) == {"三乡镇", "民众街道"}
