@@ -28,6 +28,7 @@ _NUMBER = re.compile(
     r"\bhow (?:many|much|long)\b|\bwhen\b|\bwhat (?:year|date|ratio|percentage|number)\b",
     re.I,
 )
+_HOW_MANY = re.compile(r"\bhow (?:many|much)\s+(.+?)(?:\s+(?:were|was|did|do|does|are|is|have|has|had|in|of|for|at)\b|[?？]|$)", re.I)
 _WHEN = re.compile(r"何时|什么时候|哪一?年|几月|哪个月|\bwhen\b|\bwhat (?:year|date)\b", re.I)
 _TOWNS = re.compile(
     r"哪些(?:镇|街|乡|镇街|乡镇|地方|地区)|哪个(?:镇|街道|乡镇|镇街)|哪里|哪儿|什么地方|"
@@ -50,7 +51,7 @@ class Answer:
     kind: str
     answer: str | None
     citations: tuple[Hit, ...] = ()
-    figures: tuple[str, ...] = ()
+    figures: tuple[str, ...] = ()  # the figures of the answer sentence, those that answer the question first
     towns: tuple[str, ...] = ()  # for which-towns questions: the towns named, strongest first
     unsupported: tuple[str, ...] = field(default=())  # generative mode: sentences without valid support
 
@@ -140,6 +141,13 @@ def ask(index: "Index", question: str, llm: "LLMSettings | None" = None) -> Answ
         given = tuple(hits[: CITED + 2])
         text, unsupported = generate(question, given, llm)
         return Answer(question, kind, text, given, unsupported=tuple(unsupported))
+    translations = index.translate(question)
+    if translations:
+        # an English question: pick clauses and sentences as search ranks them, by its Chinese words too
+        terms = terms + [w for t in translations for w in t.terms]
+        qv = index.query_vector(question)
+        sims = pvs @ qv
+        covs = np.array([relevance(h, terms, None, None).coverage for h in hits])
     return _extract(index, question, kind, hits, terms, qv, sims, covs)
 
 
@@ -191,12 +199,28 @@ def _extract(
         figs = tuple(dates(sentence)) if asks_when else tuple(figures(sentence))
         figs = figs or tuple(figures(sentence) + dates(sentence))
         if figs:
-            answer = f"{'、'.join(_main_figures(figs, question))}：{answer}"
+            main = _main_figures(figs, question, sentence, index)
+            figs = (*main, *(f for f in figs if f not in main))  # those that answer it first
+            answer = f"{'、'.join(main)}：{answer}"
     return Answer(question, kind, answer, tuple(cited), figs)
 
 
-def _main_figures(figs: tuple[str, ...], question: str) -> list[str]:
-    """The figures that answer the question: those with the unit asked for, else all."""
+def _main_figures(figs: tuple[str, ...], question: str, sentence: str = "", index: "Index | None" = None) -> list[str]:
+    """The figures that answer the question: those with the unit asked for, else all.
+
+    For an English "how many X", those written next to the corpus's word for X
+    (隐患64处 for "how many hazards").
+    """
+    counted = _HOW_MANY.search(question)
+    if counted and index is not None and sentence:
+        counted_words = re.findall(r"[a-z]+", counted.group(1).lower())
+        translations = index.translate(question)
+        # the thing counted is the last word ("hazards" in "flying-wire charging hazards"), then the rest
+        for nouns in (set(counted_words[-1:]), set(counted_words)):
+            words = [w for t in translations if nouns & set(t.phrase.split()) for w in t.terms]
+            near = [f for f in figs if _next_to(sentence, f, words)]
+            if near:
+                return near[:2]
     unit = re.search(r"多少([\u4e00-\u9fff])|几([\u4e00-\u9fff])", question)
     if unit:
         u = unit.group(1) or unit.group(2)
@@ -232,3 +256,13 @@ def _compare(index: "Index", question: str, towns: list[str]) -> Answer:
     if not cites:
         return Answer(question, "compare", None)
     return Answer(question, "compare", cmp.markdown(), cites)
+
+
+def _next_to(sentence: str, figure: str, words: list[str], gap: int = 4) -> bool:
+    """True when ``figure`` is written within ``gap`` characters of one of ``words`` in ``sentence``."""
+    for m in re.finditer(re.escape(figure), sentence):
+        for w in words:
+            for n in re.finditer(re.escape(w), sentence):
+                if n.start() - gap <= m.end() and m.start() <= n.end() + gap:
+                    return True
+    return False

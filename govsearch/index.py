@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import json
 import logging
 import os
 import shutil
@@ -27,6 +28,7 @@ from typing import Any, Iterator, Literal
 import numpy as np
 
 from . import fusion
+from .arrays import REBUILD
 from .backends import VectorBackend, backend_class, create_backend
 from .embedders import Embedder, create_embedder
 from .embedders.cache import EmbeddingCache
@@ -39,6 +41,15 @@ from .passages import LEXICAL, passage_texts
 from .query import prepare
 from .schema import Chunk, Hit
 from .store import ChunkStore
+from .translate import (
+    GLOSSARY_FILE,
+    GLOSSARY_VERSION,
+    Glossary,
+    Translation,
+    builtin_glossary,
+    is_english,
+    read_glossary,
+)
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +58,7 @@ CANDIDATES = 100  # how deep each retriever looks before fusion
 DENSE_WEIGHT = 0.5
 CACHE_DIR = "cache"
 USER_DICT = "userdict.txt"
+GLOSSARY_JSON = "glossary.json"
 
 
 @dataclass
@@ -92,12 +104,14 @@ class Index:
         vectors: VectorBackend,
         lexical: LexicalIndex,
         embedder: Embedder | None = None,
+        glossary: Glossary | None = None,
     ) -> None:
         self.folder = folder
         self.manifest = manifest
         self.store = store
         self.vectors = vectors
         self.lexical = lexical
+        self.glossary = glossary or Glossary({})
         self._embedder = embedder
         self._copies = _copies(store.columns.group)
 
@@ -122,7 +136,7 @@ class Index:
                 f"{folder}: the chunk store ({len(store)}), vectors ({len(vectors)}) and manifest "
                 f"({manifest.chunks}) disagree; rebuild it with `govsearch index CORPUS --index {folder} --rebuild`"
             )
-        return cls(folder, manifest, store, vectors, lexical, embedder)
+        return cls(folder, manifest, store, vectors, lexical, embedder, _open_glossary(folder))
 
     @property
     def embedder(self) -> Embedder:
@@ -196,8 +210,9 @@ class Index:
         if mode not in ("hybrid", "dense", "lexical"):
             raise ValueError(f"unknown search mode {mode!r}; choose hybrid, dense or lexical")
         dense = lexical = None
+        translations = self.glossary.translate(q) if is_english(q) else []
         if mode in ("hybrid", "dense"):
-            qv = self.embedder.embed_query(q)
+            qv = self._query_vector(q, translations)
             if self.vectors.supports_filters and allowed is not None and filters is not None:
                 # the backend filters itself (Milvus expressions), not by a list of row ids
                 conditions = filters.conditions(self.store.columns)
@@ -206,6 +221,8 @@ class Index:
                 dense = self.vectors.search(qv, depth, allowed)
         if mode in ("hybrid", "lexical"):
             scores = self.lexical.scores(q)
+            if translations:
+                scores = scores + self.lexical.scores_any([t.terms for t in translations])
             if allowed is not None:
                 masked = np.full_like(scores, -1.0)
                 masked[allowed] = scores[allowed]
@@ -226,6 +243,29 @@ class Index:
         else:
             raise ValueError(f"unknown fusion {fusion_method!r}; choose rrf or weighted")
         return fusion.top(fused, depth)
+
+    def translate(self, query: str) -> list[Translation]:
+        """How an English question is read in the corpus's Chinese words (nothing for a Chinese one)."""
+        q = prepare(query)
+        return self.glossary.translate(q) if is_english(q) else []
+
+    def query_vector(self, query: str) -> np.ndarray:
+        """The vector a query is searched with (an English question's includes its Chinese words)."""
+        q = prepare(query)
+        return self._query_vector(q, self.glossary.translate(q) if is_english(q) else [])
+
+    def _query_vector(self, q: str, translations: list[Translation]) -> np.ndarray:
+        """The query's embedding; for an English question, the mean of it and its Chinese words'.
+
+        The mean keeps what the English says that the glossary could not
+        translate (the Chinese words alone, or appended to the English, did worse:
+        benchmarks/RESULTS.md, "English questions").
+        """
+        if not translations:
+            return self.embedder.embed_query(q)
+        zh = " ".join(dict.fromkeys(w for t in translations for w in t.terms))
+        v = self.embedder.embed_queries([q, zh]).sum(axis=0)
+        return v / max(float(np.linalg.norm(v)), 1e-12)
 
     def _hits(self, ranked: list[tuple[int, float]], k: int, allowed: np.ndarray | None) -> list[Hit]:
         group = self.store.columns.group
@@ -339,6 +379,12 @@ def build_index(
         files = {d.source: d.sha256 for d in loaded.documents}
         user_words = read_user_dict(corpus / USER_DICT) if (corpus / USER_DICT).exists() else []
         files[USER_DICT] = hashlib.sha256("\n".join(user_words).encode()).hexdigest()
+        glossary_lines = read_glossary(corpus / GLOSSARY_FILE) if (corpus / GLOSSARY_FILE).exists() else []
+        # the Chinese words of the corpus's own glossary are words of the corpus
+        user_words += [w for _, words in glossary_lines for w in words if len(w) >= 2]
+        # the glossary is rebuilt when the corpus's lines, govsearch's own or the way it is read change
+        glossary_id = [GLOSSARY_VERSION, builtin_glossary(), glossary_lines]
+        files[GLOSSARY_FILE] = hashlib.sha256(json.dumps(glossary_id, ensure_ascii=False).encode()).hexdigest()
         emb = embedder or create_embedder()
         old = _old_manifest(folder)
         if (
@@ -349,6 +395,7 @@ def build_index(
             and old.represent == represent
             and old.backend.get("name") == backend
             and backend_class(backend).same_place(old.backend, backend_options)
+            and (folder / GLOSSARY_JSON).exists()
             and _opens(folder)
         ):
             report.up_to_date = True
@@ -389,7 +436,9 @@ def build_index(
             report.timings["vectors"] = time.perf_counter() - t
 
             t = time.perf_counter()
-            LexicalIndex.build(passage_texts(chunks, LEXICAL), user_words).save(tmp / "lexical")
+            lexical = LexicalIndex.build(passage_texts(chunks, LEXICAL), user_words)
+            lexical.save(tmp / "lexical")
+            Glossary.build(lexical.vocabulary(), glossary_lines).save(tmp / GLOSSARY_JSON)
             report.timings["lexical"] = time.perf_counter() - t
 
             t = time.perf_counter()
@@ -475,6 +524,17 @@ def _swap_into_place(tmp: Path, folder: Path) -> None:
         os.rename(folder, old)
     os.rename(tmp, folder)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _open_glossary(folder: Path) -> Glossary | None:
+    """The index's English→Chinese glossary (an index built before it had one: none)."""
+    path = folder / GLOSSARY_JSON
+    if not path.exists():
+        return None
+    try:
+        return Glossary.load(path)
+    except (OSError, ValueError) as e:
+        raise BadIndexError(f"{path}: damaged glossary ({e}); {REBUILD}") from e
 
 
 def _recover(folder: Path) -> None:

@@ -114,6 +114,25 @@ class LexicalIndex:
             return np.zeros(self._bm25.scores["num_docs"], np.float32)
         return np.asarray(self._bm25.get_scores(q), dtype=np.float32)
 
+    def scores_any(self, groups: Sequence[Sequence[str]]) -> np.ndarray:
+        """BM25 of alternatives: each group adds the score of its best-scoring word in a chunk.
+
+        A translated phrase counts once however many Chinese words it has
+        (a structured query), so a phrase with many translations does not
+        outweigh one with a single exact word.
+        """
+        total = np.zeros(self._bm25.scores["num_docs"], np.float32)
+        vocab = self._bm25.vocab_dict
+        for group in groups:
+            words = [w for w in group if w in vocab]
+            if words:
+                total += np.max([np.asarray(self._bm25.get_scores([w]), np.float32) for w in words], axis=0)
+        return total
+
+    def vocabulary(self) -> list[str]:
+        """Every indexed word."""
+        return list(self._bm25.vocab_dict)
+
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self._bm25.save(str(folder), show_progress=False)

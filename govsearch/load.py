@@ -41,7 +41,8 @@ logger = logging.getLogger(__name__)
 __all__ = ["CorpusLoad", "load_document", "load_corpus", "read_manifest", "find_furniture", "MANIFEST", "IGNORED_FILES"]
 
 MANIFEST = "manifest.toml"
-IGNORED_FILES = frozenset({"README.md", "readme.md", MANIFEST})
+# the corpus folder's own settings: the user dictionary and glossary (read by the index), not documents
+IGNORED_FILES = frozenset({"README.md", "readme.md", MANIFEST, "userdict.txt", "glossary.tsv"})
 _META_FIELDS = {f.name for f in dataclasses.fields(Metadata)}
 
 # whole lines that are page furniture

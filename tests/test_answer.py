@@ -50,6 +50,17 @@ def test_english_question_is_answered_from_the_chinese_text(index):
     assert a.answer is not None and "64" in a.answer
 
 
+def test_an_english_how_many_takes_the_figure_next_to_the_thing_counted(index):
+    # the sentence also counts 233 rental houses and 423 grid cells; "hazards" is 隐患: 隐患64处
+    a = index.ask("How many flying-wire charging hazards were found in Sanxiang?")
+    assert a.figures[0] == "64处" and a.answer.startswith("64处")
+    assert [t.phrase for t in index.translate("How many flying-wire charging hazards?")] == [
+        "flying wire",
+        "charging",
+        "hazards",
+    ]
+
+
 @pytest.mark.parametrize("question", ["哪些镇处理了校园食品安全问题?", "What did the towns do about medical insurance fraud?"])
 def test_the_corpus_does_not_answer_so_it_says_so(index, question):
     a = index.ask(question)
