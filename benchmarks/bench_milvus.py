@@ -1,13 +1,16 @@
 """FAISS, Milvus Lite and a real Milvus server, side by side on the same synthetic clauses.
 
-    python benchmarks/bench_milvus.py --sizes 100000 [--queries 200] [--write]
+    python benchmarks/bench_milvus.py --sizes 100000 [--queries 200] [--kind auto|flat|hnsw]
+        [--consistency Bounded Strong] [--write]
 
 For each size: ingest throughput (vectors already computed: embedding excluded),
 query latency p50/p95 for k=10 with no filter, a town filter and a date range,
 and recall@10 against exact search (numpy over the same vectors and filter).
 All three run through govsearch's own backend classes (``create_backend``,
 ``add_rows``/``publish``, ``search``), at the kind govsearch picks for the size
-(exact up to 200k rows, HNSW above).
+(exact up to 200k rows, HNSW above) or the one ``--kind`` names. Milvus
+searches are timed at each ``--consistency`` level (default: Bounded, what
+govsearch reads at once an index is more than a few seconds old).
 
 Clauses and metadata come from ``benchmarks/synth.py`` (``generate``,
 ``corpus_chunks``); vectors from its derived-vector model, whose skeleton
@@ -178,7 +181,9 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
 
-def bench_size(n: int, n_queries: int, work: Path, server_uri: str | None) -> dict[str, Any]:
+def bench_size(
+    n: int, n_queries: int, work: Path, server_uri: str | None, kind: str = "auto", levels: tuple[str, ...] = ("Bounded",)
+) -> dict[str, Any]:
     t = time.perf_counter()
     chunks, vecs, how = data(n)
     print(f"[{n}] data: {len(chunks)} clauses, vectors {how}, {time.perf_counter() - t:.0f}s", flush=True)
@@ -193,7 +198,7 @@ def bench_size(n: int, n_queries: int, work: Path, server_uri: str | None) -> di
     res: dict[str, Any] = {"clauses": len(chunks), "vectors": how, "mean_rows_passing": sel, "backends": {}}
 
     # FAISS: filters become row ids (as govsearch.Filters does), FAISS searches those
-    fb = create_backend("faiss", vecs.shape[1], n)
+    fb = create_backend("faiss", vecs.shape[1], n, kind=kind)
     dt, _ = timed(lambda: (fb.add(vecs), fb.save(work / "faiss")))
     faiss_search = lambda q, c: fb.search(q, K, allowed_rows(cols, c))[0]  # noqa: E731
     res["backends"]["FAISS"] = {"kind": fb.kind, "ingest_s": round(dt, 2), "ingest_per_s": round(n / dt)}
@@ -204,13 +209,16 @@ def bench_size(n: int, n_queries: int, work: Path, server_uri: str | None) -> di
     if server_uri:
         places.append(("Milvus server 2.3", server_uri))
     for label, uri in places:
-        mb = create_backend("milvus", vecs.shape[1], n, uri=uri, collection="bench")
+        mb = create_backend("milvus", vecs.shape[1], n, uri=uri, collection="bench", kind=kind)
         dt, _ = timed(lambda: (mb.add_rows(vecs, chunks), mb.publish()))
         search = lambda q, c: mb.search(q, K, conditions=c)[0]  # noqa: E731
-        r = {"kind": mb.kind, "ingest_s": round(dt, 2), "ingest_per_s": round(n / dt)}
-        r |= run_queries(search, vecs, cols, qs, conds, truth)
-        res["backends"][label] = r
-        print(f"[{n}] {label}: {r}", flush=True)
+        for level in levels:
+            mb.read_consistency = level
+            r = {"kind": mb.kind, "ingest_s": round(dt, 2), "ingest_per_s": round(n / dt)}
+            r |= run_queries(search, vecs, cols, qs, conds, truth)
+            name = f"{label}, {level}" if len(levels) > 1 or level != "Bounded" else label
+            res["backends"][name] = r
+            print(f"[{n}] {name}: {r}", flush=True)
         try:
             mb._client.drop_collection(mb.collection)
         except Exception:
@@ -272,6 +280,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", type=int, nargs="+", default=[100_000])
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--no-server", action="store_true")
+    ap.add_argument("--kind", default="auto", choices=["auto", "flat", "hnsw"])
+    ap.add_argument("--consistency", nargs="+", default=["Bounded"], choices=["Strong", "Bounded", "Session", "Eventually"])
     ap.add_argument("--write", action="store_true")
     ap.add_argument("--notes", default="")
     args = ap.parse_args(argv)
@@ -285,7 +295,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"milvus server up in {server.startup:.1f}s on {server.uri}", flush=True)
         try:
             for n in args.sizes:
-                results["sizes"].append(bench_size(n, args.queries, work, server.uri if server else None))
+                results["sizes"].append(
+                    bench_size(n, args.queries, work, server.uri if server else None, args.kind, tuple(args.consistency))
+                )
         finally:
             if server:
                 server.__exit__()

@@ -125,11 +125,12 @@ def parse_cmd(
         typer.echo(f"{indent}{label} {head}  [{c.start}-{c.end}]")
 
 
-def _open(index: Path):
-    """Open an index folder for a command (a missing or damaged one is a one-line error)."""
+def _open(index: Path, token: Optional[str] = None):
+    """Open an index folder for a command (a missing or damaged one is a one-line error);
+    ``token`` is for an index on a Milvus server with authentication."""
     from .index import Index
 
-    return Index.open(index)
+    return Index.open(index, token=token)
 
 
 def _echo_json(data: Any) -> None:
@@ -145,6 +146,10 @@ def _echo_result(result: Any, as_json: bool) -> None:
 
 
 IndexOpt = typer.Option(Path("index"), "--index", help="The index folder.")
+TokenOpt = typer.Option(
+    None, "--token", help="Milvus token, for an index on a server with authentication "
+    "(default: GOVSEARCH_MILVUS_TOKEN; never saved).", show_default=False
+)
 
 
 @app.command("index")
@@ -193,10 +198,11 @@ def search_cmd(
     source: Optional[str] = typer.Option(None, "--source", help="Only this file of the corpus."),
     mode: str = typer.Option("hybrid", "--mode", help="hybrid, dense or lexical."),
     index: Path = IndexOpt,
+    token: Optional[str] = TokenOpt,
     as_json: bool = typer.Option(False, "--json", help="Print hits as JSON."),
 ) -> None:
     """Search the index; each hit names town, document, date and clause path."""
-    idx = _open(index)
+    idx = _open(index, token)
     hits = idx.search(query, k=k, town=town, date_from=date_from, date_to=date_to, doc_type=doc_type,
                       source=source, mode=mode)  # type: ignore[arg-type]
     if as_json:
@@ -217,6 +223,7 @@ def search_cmd(
 def ask_cmd(
     question: str = typer.Argument(..., help="A question, in Chinese or English."),
     index: Path = IndexOpt,
+    token: Optional[str] = TokenOpt,
     as_json: bool = typer.Option(False, "--json", help="Print the answer as JSON."),
     generate: bool = typer.Option(
         False, "--generate", help="Let a language model write the answer (GOVSEARCH_LLM_BASE_URL, _MODEL, _API_KEY)."
@@ -228,7 +235,7 @@ def ask_cmd(
     llm = LLMSettings.from_env() if generate else None
     if generate and llm is None:
         raise GovsearchError("--generate needs GOVSEARCH_LLM_BASE_URL and GOVSEARCH_LLM_MODEL set")
-    answer = _open(index).ask(question, llm=llm)
+    answer = _open(index, token).ask(question, llm=llm)
     _echo_result(answer, as_json)
 
 
@@ -237,10 +244,11 @@ def ask_cmd(
 def towns_cmd(
     topic: str = typer.Argument(..., help="A topic, e.g. 飞线充电."),
     index: Path = IndexOpt,
+    token: Optional[str] = TokenOpt,
     as_json: bool = typer.Option(False, "--json", help="Print the towns as JSON."),
 ) -> None:
     """Which towns and streets address a topic, with their clauses, strongest first."""
-    result = _open(index).towns(topic)
+    result = _open(index, token).towns(topic)
     _echo_result(result, as_json)
 
 
@@ -250,11 +258,12 @@ def compare_cmd(
     topic: str = typer.Argument(..., help="A topic, e.g. 垃圾分类."),
     town: list[str] = typer.Option(..., "--town", help="A town to compare (give two or more)."),
     index: Path = IndexOpt,
+    token: Optional[str] = TokenOpt,
     as_json: bool = typer.Option(False, "--json", help="Print the comparison as JSON."),
     markdown: bool = typer.Option(False, "--markdown", help="Print a Markdown table."),
 ) -> None:
     """Each town's measures on a topic side by side, with figures, dates and citations."""
-    cmp = _open(index).compare(topic, town)
+    cmp = _open(index, token).compare(topic, town)
     if markdown and not as_json:
         typer.echo(cmp.markdown())
     else:
@@ -266,6 +275,7 @@ def compare_cmd(
 def eval_cmd(
     gold: Path = typer.Argument(..., help="Questions with gold evidence (JSON lines, as in shared/eval)."),
     index: Path = IndexOpt,
+    token: Optional[str] = TokenOpt,
     corpus: Optional[Path] = typer.Option(None, "--corpus", help="The corpus the gold quotes come from (default: the one the index was built from)."),
     baseline: bool = typer.Option(True, "--baseline/--no-baseline", help="Also score the fixed-size-chunk baseline."),
     answers: bool = typer.Option(True, "--answers/--no-answers", help="Also score the answers (figures, towns, abstention)."),
@@ -274,7 +284,7 @@ def eval_cmd(
     """Recall@1/5/10 and MRR@10 overall and by question type, beside the baseline; answer metrics."""
     from .evaluate import evaluate_answers, evaluate_index, read_questions
 
-    idx = _open(index)
+    idx = _open(index, token)
     questions = read_questions(gold)
     report = evaluate_index(idx, questions, corpus, baseline=baseline)
     if answers:

@@ -40,3 +40,13 @@ def weighted(
 def top(fused: dict[int, float], k: int) -> list[tuple[int, float]]:
     """The k best (row, score) pairs, best first."""
     return sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+
+
+def add(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Two score lists of the same kind summed row by row (a row missing from one scores 0 there), best first."""
+    total: dict[int, float] = {}
+    for rows, scores in (a, b):
+        for row, s in zip(rows.tolist(), np.asarray(scores, dtype=np.float64).tolist()):
+            total[row] = total.get(row, 0.0) + s
+    ranked = top(total, len(total))
+    return np.array([r for r, _ in ranked], np.int64), np.array([s for _, s in ranked], np.float32)

@@ -34,7 +34,7 @@ from .embedders import Embedder, create_embedder
 from .embedders.cache import EmbeddingCache
 from .errors import BadIndexError, GovsearchError
 from .filters import Filters
-from .lexical import LexicalIndex, read_user_dict
+from .lexical import LexicalIndex, Tokenizer, read_user_dict
 from .manifest import FORMAT_VERSION, Manifest
 from .passages import DENSE as DEFAULT_REPRESENT
 from .passages import LEXICAL, passage_texts
@@ -117,8 +117,11 @@ class Index:
 
     # ---- opening -------------------------------------------------------
     @classmethod
-    def open(cls, folder: str | Path, embedder: Embedder | None = None) -> "Index":
-        """Open a built index folder; ``embedder`` must be the model that built it."""
+    def open(cls, folder: str | Path, embedder: Embedder | None = None, *, token: str | None = None) -> "Index":
+        """Open a built index folder; ``embedder`` must be the model that built it.
+
+        ``token``: for an index on a Milvus server with authentication (default:
+        the GOVSEARCH_MILVUS_TOKEN environment variable; never saved)."""
         folder = Path(folder)
         _recover(folder)
         manifest = Manifest.load(folder)
@@ -126,9 +129,10 @@ class Index:
             manifest.check_embedder(embedder.name, embedder.dim, folder)
         store = ChunkStore.open(folder / "store")
         settings = dict(manifest.backend)
-        vectors = backend_class(settings.get("name", "faiss")).load(folder / "vectors", settings)
+        options = {"token": token} if token else {}
+        vectors = backend_class(settings.get("name", "faiss")).load(folder / "vectors", settings, **options)
         try:
-            lexical = LexicalIndex.load(folder / "lexical")
+            lexical = LexicalIndex.load(folder / "lexical", bm25=not vectors.indexes_text)
         except (OSError, ValueError, KeyError) as e:
             raise BadIndexError(f"{folder}: damaged lexical index ({e}); rebuild it with `govsearch index`") from e
         if not (len(store) == len(vectors) == manifest.chunks):
@@ -220,18 +224,16 @@ class Index:
             else:
                 dense = self.vectors.search(qv, depth, allowed)
         if mode in ("hybrid", "lexical"):
-            scores = self.lexical.scores(q)
-            if translations:
-                scores = scores + self.lexical.scores_any([t.terms for t in translations])
-            if allowed is not None:
-                masked = np.full_like(scores, -1.0)
-                masked[allowed] = scores[allowed]
-                scores = masked
-            n = min(depth, len(scores))
-            rows = np.argpartition(-scores, n - 1)[:n] if n else np.zeros(0, np.int64)
-            rows = rows[scores[rows] > 0]
-            rows = rows[np.argsort(-scores[rows], kind="stable")]
-            lexical = (rows.astype(np.int64), scores[rows])
+            if self.vectors.indexes_text:  # the backend's own full-text index (Milvus BM25)
+                conditions = filters.conditions(self.store.columns) if allowed is not None and filters is not None else None
+                text = self.lexical.tokenizer.query_text(q)
+                only = None if conditions else allowed
+                lexical = self.vectors.search_text(text, depth, only, conditions=conditions)
+                if translations:  # an English question's Chinese words, as a structured query
+                    more = self.vectors.search_text_any([t.terms for t in translations], depth, only, conditions=conditions)
+                    lexical = fusion.add(lexical, more)
+            else:
+                lexical = self.lexical.top(q, depth, allowed, [t.terms for t in translations])
         if mode == "dense":
             return list(zip(dense[0].tolist(), dense[1].tolist()))  # type: ignore[index]
         if mode == "lexical":
@@ -421,6 +423,11 @@ def build_index(
 
             t = time.perf_counter()
             vb = create_backend(backend, emb.dim, len(chunks), kind=kind, show_progress=show_progress, **backend_options)
+            tokenizer = Tokenizer(user_words)
+            lexical_texts = passage_texts(chunks, LEXICAL)
+            backend_texts = None
+            if vb.offer_lexical(tokenizer.words):
+                backend_texts = [tokenizer.with_pinyin(text) for text in lexical_texts]
             if (
                 not rebuild
                 and old is not None
@@ -430,15 +437,21 @@ def build_index(
                 and backend_class(backend).same_place(old.backend, backend_options)
             ):
                 vb.continue_from(dict(old.backend), folder / "vectors")
-            vb.add_rows(vecs, chunks)
+            vb.add_rows(vecs, chunks, backend_texts)
             vb.save(tmp / "vectors")
             report.notes = [vb.build_note] if vb.build_note else []
             report.timings["vectors"] = time.perf_counter() - t
 
             t = time.perf_counter()
-            lexical = LexicalIndex.build(passage_texts(chunks, LEXICAL), user_words)
+            lexical = LexicalIndex(tokenizer) if vb.indexes_text else LexicalIndex.build(lexical_texts, user_words)
             lexical.save(tmp / "lexical")
-            Glossary.build(lexical.vocabulary(), glossary_lines).save(tmp / GLOSSARY_JSON)
+            # with Milvus's own BM25 there is no local index: the vocabulary comes from the same tokenizer
+            vocabulary = (
+                {w for words in tokenizer.tokens_many(lexical_texts) for w in words}
+                if vb.indexes_text
+                else lexical.vocabulary()
+            )
+            Glossary.build(vocabulary, glossary_lines).save(tmp / GLOSSARY_JSON)
             report.timings["lexical"] = time.perf_counter() - t
 
             t = time.perf_counter()
@@ -476,11 +489,12 @@ def open_index(
 ) -> Index:
     """Open the index in ``folder``; with ``corpus``, build or update it first.
 
-    Without ``corpus`` an index must already be there.
+    Without ``corpus`` an index must already be there. A Milvus ``token`` in
+    ``build_options`` opens the index too.
     """
     if corpus is not None:
         build_index(corpus, folder, embedder=embedder, show_progress=show_progress, **build_options)
-    return Index.open(folder, embedder=embedder)
+    return Index.open(folder, embedder=embedder, token=build_options.get("token"))
 
 
 def _embedder_settings(emb: Embedder) -> dict[str, Any]:

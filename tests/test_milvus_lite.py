@@ -14,7 +14,8 @@ import pytest
 pytest.importorskip("pymilvus", reason="the Milvus tests need pip install 'govsearch[milvus]'")
 pytest.importorskip("milvus_lite", reason="the Milvus Lite tests need pip install 'govsearch[milvus]'")
 
-from govsearch.backends.milvus import MilvusBackend, expression, literal  # noqa: E402
+from govsearch.backends import milvus_text  # noqa: E402
+from govsearch.backends.milvus import FRESH, MilvusBackend, expression, literal  # noqa: E402
 from govsearch.errors import GovsearchError, IndexMismatchError, QueryError  # noqa: E402
 from govsearch.index import Index, build_index  # noqa: E402
 from govsearch.schema import Chunk  # noqa: E402
@@ -45,7 +46,7 @@ def milvus_index_dir(tmp_path_factory, built_index_dir, embedder) -> Path:
     report = build_index(CORPUS, folder, embedder=embedder, backend="milvus", uri=str(root / "milvus.db"))
     print(f"\nmilvus lite build: {time.perf_counter() - t:.1f}s, {report.chunks} chunks, timings {report.timings}")
     assert report.embedded == 0
-    assert "bm25s" in report.summary()
+    assert report.summary().count("Milvus full-text BM25") == 1 and "bm25s" not in report.summary()
     return folder
 
 
@@ -96,7 +97,10 @@ def test_filters_run_in_milvus_and_match_faiss(milvus_index, index, filters):
     for mode in ("dense", "hybrid"):
         a = index.search("整改落实", k=10, mode=mode, **filters)
         b = milvus_index.search("整改落实", k=10, mode=mode, **filters)
-        np.testing.assert_allclose([h.score for h in a], [h.score for h in b], atol=1e-4)
+        if mode == "dense":
+            np.testing.assert_allclose([h.score for h in a], [h.score for h in b], atol=1e-4)
+        else:  # fused with Milvus's BM25, whose scores are its own
+            assert len(b) == len(a) and len({_key(h) for h in a} & {_key(h) for h in b}) >= len(a) // 2
         for h in b:
             if "town" in filters:
                 assert h.chunk.town.startswith(filters["town"])
@@ -384,3 +388,120 @@ def test_killed_incremental_build_leaves_the_old_folder_and_is_cleaned_up(small_
     assert c.query(name, filter="", output_fields=["count(*)"])[0]["count(*)"] == len(idx) > n_before
     assert any("僵尸车16辆" in h.chunk.text for h in idx.search("僵尸车 停车", k=3))
     idx.close()
+
+
+def test_lexical_search_runs_in_milvus_bm25(milvus_index_dir, milvus_index, index):
+    m = json.loads((milvus_index_dir / "manifest.json").read_text("utf-8"))["backend"]
+    assert m["lexical"] == milvus_text.MILVUS_BM25 and m["words"]
+    assert [p.name for p in (milvus_index_dir / "lexical").iterdir()] == ["words.json"]  # no bm25s arrays
+    assert milvus_index.vectors.indexes_text and not milvus_index.lexical.has_bm25
+    for q in ("飞线充电", "垃圾分类", "强村公司", "闲置集体资产"):
+        local = [_key(h) for h in index.search(q, k=5, mode="lexical")]
+        hits = milvus_index.search(q, k=5, mode="lexical")
+        assert len(hits) == 5 and hits[0].score >= hits[-1].score > 0
+        assert len({_key(h) for h in hits} & set(local)) >= 3, q
+    top = milvus_index.search("飞线充电", k=3, mode="lexical")
+    assert any("飞线充电" in " ".join(h.chunk.heading) + h.chunk.text for h in top)
+
+
+def test_english_place_names_match_through_pinyin_in_milvus(milvus_index):
+    hits = milvus_index.search("Maowan", k=3, mode="lexical")
+    assert hits and "茅湾" in hits[0].chunk.text
+
+
+def test_english_questions_reach_milvus_bm25_through_their_chinese_words(milvus_index):
+    hits = milvus_index.search("seedless wampee", k=3, mode="lexical")
+    assert hits and "无核黄皮" in hits[0].chunk.text
+
+
+def test_milvus_bm25_filters_run_in_milvus(milvus_index, index):
+    for filters in ({"town": "民众"}, {"date_from": "2025-01-01"}, {"doc_type": milvus_index.doc_types[0]}):
+        hits = milvus_index.search("垃圾分类 整改", k=5, mode="lexical", **filters)
+        assert hits
+        for h in hits:
+            if "town" in filters:
+                assert h.chunk.town == "民众街道"
+            if "date_from" in filters:
+                assert h.chunk.date >= "2025-01-01"
+            if "doc_type" in filters:
+                assert h.chunk.doc_type == filters["doc_type"]
+    assert milvus_index.search("垃圾分类", k=5, mode="lexical", town='民众街道" or town != "') == []
+
+
+@pytest.mark.parametrize(
+    "version, has",
+    [("v2.3.5", False), ("v2.4.15", False), ("v2.5.0", True), ("2.6.1", True), ("milvus_lite-3.2.2", True),
+     ("milvus_lite-2.4.11", False), ("", False), ("unknown", False)],
+)
+def test_full_text_capability_by_version(version, has):
+    assert milvus_text.has_full_text(version) is has
+
+
+def test_analyzer_takes_the_governance_dictionary():
+    p = milvus_text.analyzer_params(["强村公司", "飞线充电", "强村公司"])
+    assert p["tokenizer"]["type"] == "jieba" and p["tokenizer"]["dict"] == ["_default_", "强村公司", "飞线充电"]
+    assert "lowercase" in p["filter"]
+
+
+def test_searches_read_strong_only_while_the_build_is_fresh(small_corpus, tmp_path, monkeypatch):
+    from pymilvus import MilvusClient
+
+    emb = FakeEmbedder()
+    folder = tmp_path / "index"
+    build_index(small_corpus, folder, embedder=emb, backend="milvus", uri=str(tmp_path / "m.db"), collection="fresh")
+    levels = []
+    real = MilvusClient.search
+
+    def search(client, *a, **kw):
+        levels.append(kw.get("consistency_level"))
+        return real(client, *a, **kw)
+
+    monkeypatch.setattr(MilvusClient, "search", search)
+    idx = Index.open(folder, embedder=emb)
+    first = idx.search("飞线充电", k=3)
+    assert first and set(levels) == {"Strong"}  # dense and BM25, right after the build
+    import govsearch.backends.milvus as mv
+
+    now = time.time()
+    monkeypatch.setattr(mv.time, "time", lambda: now + FRESH + 1)
+    levels.clear()
+    assert [h.chunk.id for h in idx.search("飞线充电", k=3)] == [h.chunk.id for h in first]
+    assert set(levels) == {"Bounded"}
+    idx.close()
+
+
+def test_token_comes_from_the_command_line_or_the_environment_and_is_never_saved(milvus_index_dir, monkeypatch):
+    import pymilvus
+    from typer.testing import CliRunner
+
+    from govsearch.cli import app
+
+    tokens = []
+    real = pymilvus.MilvusClient
+
+    def client(**kw):
+        tokens.append(kw.get("token"))
+        return real(**kw)
+
+    monkeypatch.setattr(pymilvus, "MilvusClient", client)
+    monkeypatch.delenv("GOVSEARCH_MILVUS_TOKEN", raising=False)
+    args = ["search", "飞线充电", "--index", str(milvus_index_dir), "--mode", "lexical", "--json"]
+    r = CliRunner().invoke(app, args + ["--token", "cli-s3cret"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout) and tokens == ["cli-s3cret"]
+    monkeypatch.setenv("GOVSEARCH_MILVUS_TOKEN", "env-s3cret")
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 0 and tokens == ["cli-s3cret", "env-s3cret"]
+    for f in milvus_index_dir.rglob("*"):
+        if f.is_file():
+            assert b"s3cret" not in f.read_bytes(), f
+
+
+@pytest.mark.parametrize("command", ["search", "ask", "towns", "compare", "eval"])
+def test_commands_that_open_an_index_take_a_token(command):
+    from typer.testing import CliRunner
+
+    from govsearch.cli import app
+
+    r = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"})
+    assert r.exit_code == 0 and "--token" in r.output and "GOVSEARCH_MILVUS_TOKEN" in r.output

@@ -21,14 +21,28 @@ class VectorBackend(ABC):
     """True: search() takes ``conditions=`` (see :meth:`Filters.conditions`) and filters itself."""
     build_note: str = ""
     """One line for the build summary (e.g. what runs where), or empty."""
+    indexes_text: bool = False
+    """True: the backend keyword-indexes the lexical passages itself (see :meth:`search_text`)."""
 
     @abstractmethod
     def add(self, vectors: np.ndarray) -> None:
         """Append vectors; row ids continue from the current count."""
 
-    def add_rows(self, vectors: np.ndarray, chunks: Sequence[Any]) -> None:
-        """Append vectors with the chunks they embed (for backends that store chunk fields)."""
+    def add_rows(self, vectors: np.ndarray, chunks: Sequence[Any], texts: Sequence[str] | None = None) -> None:
+        """Append vectors with the chunks they embed (for backends that store chunk fields)
+        and their lexical passages (for a backend that took :meth:`offer_lexical`)."""
         self.add(vectors)
+
+    def offer_lexical(self, words: Sequence[str]) -> bool:
+        """Keyword-index the lexical passages in the backend itself, with ``words`` added to its
+        tokenizer? True: :meth:`add_rows` gets the passages and :meth:`search_text` searches them."""
+        return False
+
+    def search_text(
+        self, text: str, k: int, allowed: np.ndarray | None = None, *, conditions: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The k rows whose passages best match ``text`` (words joined by spaces), as (rows, scores)."""
+        raise NotImplementedError(f"the {self.name} backend keeps no text index")
 
     def continue_from(self, settings: dict[str, Any], folder: Path) -> bool:
         """Update the index saved in ``folder`` (with ``settings``) in place instead of writing a new one;
@@ -61,8 +75,9 @@ class VectorBackend(ABC):
 
     @classmethod
     @abstractmethod
-    def load(cls, folder: Path, settings: dict[str, Any]) -> "VectorBackend":
-        """Open what :meth:`save` wrote; ``settings`` is what :meth:`describe` returned."""
+    def load(cls, folder: Path, settings: dict[str, Any], **options: Any) -> "VectorBackend":
+        """Open what :meth:`save` wrote; ``settings`` is what :meth:`describe` returned,
+        ``options`` what is never saved (a Milvus ``token``)."""
 
     @abstractmethod
     def __len__(self) -> int: ...

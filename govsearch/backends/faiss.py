@@ -90,7 +90,7 @@ class FaissBackend(VectorBackend):
         faiss.write_index(self._index, str(folder / FILE))
 
     @classmethod
-    def load(cls, folder: Path, settings: dict[str, Any]) -> "FaissBackend":
+    def load(cls, folder: Path, settings: dict[str, Any], **options: Any) -> "FaissBackend":
         path = folder / FILE
         try:
             flags = faiss.IO_FLAG_MMAP if settings.get("kind", "flat") == "flat" else 0

@@ -49,8 +49,20 @@ written as escaped string literals (:func:`literal`), which both parsers read
 back as the same string: a value with quotes, ``or`` or brackets stays one
 literal.
 
-Lexical search stays in the local bm25s index beside Milvus (same fusion as
-FAISS); Milvus's own full-text BM25 is not used yet.
+Consistency. Searches read at Bounded consistency: a Strong read waits for
+the server's next time tick (a flat ~200 ms on the 2.3 server), and none is
+needed once a build's rows are in place, because a build flushes (and, for
+a new collection, loads) before it moves the index folder or the alias, and
+an open folder only accepts the keys it holds. A build records when it
+finished (``written``); an index opened within :data:`FRESH` seconds of that
+reads at Strong until the window has passed, so a search right after a
+build sees every row of it even on a server whose query nodes lag.
+
+Lexical search runs in Milvus too where it has full-text BM25 (Milvus 2.5+,
+Milvus Lite 3.x; see :mod:`.milvus_text`), detected when a build starts and
+recorded in the manifest (``lexical``); on an older server the local bm25s
+index stays beside Milvus. Either way govsearch fuses the two rankings itself,
+as for FAISS.
 """
 
 from __future__ import annotations
@@ -69,7 +81,9 @@ from urllib.parse import urlparse
 import numpy as np
 
 from ..errors import BadIndexError, GovsearchError, IndexMismatchError, QueryError
+from . import milvus_text
 from .base import VectorBackend
+from .milvus_text import LOCAL_BM25, MILVUS_BM25
 
 log = logging.getLogger(__name__)
 
@@ -80,14 +94,18 @@ BATCH = 1000
 MAX_LIMIT = 16384  # Milvus's largest search limit
 KEYS = "keys.npy"
 STALE = "stale.npy"
+FRESH = 10.0  # seconds after a build during which searches read at Strong consistency
 HNSW_ABOVE = 200_000  # as for FAISS: exact search up to this many rows
-LEXICAL_NOTE = "lexical search: local bm25s index beside Milvus (Milvus full-text BM25 not used)"
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,180}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 # VARCHAR limits are bytes (UTF-8); longer values are cut at a character boundary
 LIMITS = {"chunk_id": 256, "text": 65535, "source": 2048, "town": 512, "doc_type": 256, "clause": 1024, "heading": 8192}
+
+
+def _words_hash(words: Sequence[str]) -> str:
+    return hashlib.sha256("\n".join(sorted(set(words))).encode("utf-8")).hexdigest()[:16]
 
 
 def _key(fields: dict[str, Any], vec: np.ndarray) -> int:
@@ -201,7 +219,9 @@ class MilvusBackend(VectorBackend):
 
     name = "milvus"
     supports_filters = True
-    build_note = LEXICAL_NOTE
+    read_consistency: str | None = None
+    """Consistency level of searches: None chooses (Strong while fresh from a build, then Bounded);
+    "Strong", "Bounded", "Session" or "Eventually" force one (benchmarks compare them)."""
 
     _keys: np.ndarray | None = None  # content key of each row, in row order (None: the row number)
 
@@ -238,7 +258,23 @@ class MilvusBackend(VectorBackend):
         self._stale = np.zeros(0, np.int64)  # keys to delete once the new folder is in place
         self._inserted = np.zeros(0, np.int64)
         self.upserted = self.deleted = 0
+        self.lexical, self.words_hash = LOCAL_BM25, ""
+        self._words: list[str] = []
+        self._texts: list[str] | None = None
+        self._strong_until = 0.0
         self._client = connect(self.uri, token, db_name)
+
+    def offer_lexical(self, words: Sequence[str]) -> bool:
+        """Keyword-index the lexical passages in Milvus (full-text BM25, jieba with ``words``) where the
+        server has it; on an older one the local bm25s index stays, said in the build note."""
+        version = milvus_text.server_version(self._client)
+        if not milvus_text.has_full_text(version):
+            self.build_note = milvus_text.LOCAL_NOTE.format(version=version or "(unknown version)")
+            return False
+        self.lexical, self.indexes_text = MILVUS_BM25, True
+        self._words, self.words_hash = list(words), _words_hash(words)
+        self.build_note = milvus_text.MILVUS_NOTE
+        return True
 
     def continue_from(self, settings: dict[str, Any], folder: Path) -> bool:
         """Write the next build into the collection of the index in ``folder`` (same alias, dimension
@@ -249,6 +285,8 @@ class MilvusBackend(VectorBackend):
             or settings.get("alias") != self.alias
             or int(settings.get("dim", -1)) != self.dim
             or settings.get("kind", "flat") != self.kind
+            or settings.get("lexical", LOCAL_BM25) != self.lexical
+            or settings.get("words", "") != self.words_hash
             or not keys_file.exists()
             or settings.get("collection") != self._target()
         ):
@@ -289,7 +327,7 @@ class MilvusBackend(VectorBackend):
         self._delete(np.array(strays, np.int64))
 
     def _count_rows(self) -> int:
-        res = self._client.query(self.collection, filter="", output_fields=["count(*)"])
+        res = self._client.query(self.collection, filter="", output_fields=["count(*)"], consistency_level="Strong")
         return int(res[0]["count(*)"])
 
     def _delete(self, keys: np.ndarray) -> None:
@@ -301,14 +339,18 @@ class MilvusBackend(VectorBackend):
     def add(self, vectors: np.ndarray) -> None:
         raise GovsearchError("the Milvus backend stores each vector with its chunk's fields: call add_rows(vectors, chunks)")
 
-    def add_rows(self, vectors: np.ndarray, chunks: Sequence[Any]) -> None:
-        """Write a new collection holding ``vectors`` with the fields of ``chunks`` (row order)."""
+    def add_rows(self, vectors: np.ndarray, chunks: Sequence[Any], texts: Sequence[str] | None = None) -> None:
+        """Write a new collection holding ``vectors`` with the fields of ``chunks`` (row order)
+        and, after :meth:`offer_lexical` said yes, their lexical passages ``texts``."""
         v = np.ascontiguousarray(vectors, dtype=np.float32)
         if v.ndim != 2 or v.shape[1] != self.dim or len(v) != len(chunks):
             raise ValueError(f"{v.shape} vectors for {len(chunks)} chunks do not fit a {self.dim}-dimensional index")
         if self._keys is not None:
             raise GovsearchError("a Milvus build writes its collection once; start a new build to add more")
-        keys = np.array([_key(_fields(chunks[i]), v[i]) for i in range(len(v))], dtype=np.int64)
+        if self.indexes_text and (texts is None or len(texts) != len(chunks)):
+            raise ValueError("a Milvus collection with full-text search needs one lexical passage per chunk")
+        self._texts = [milvus_text.cut(t) for t in texts] if self.indexes_text and texts is not None else None
+        keys = np.array([_key(self._key_fields(chunks, i), v[i]) for i in range(len(v))], dtype=np.int64)
         if len(np.unique(keys)) != len(keys):
             raise GovsearchError("two chunks share a content key (duplicate chunk ids?); rebuild with --rebuild")
         self._set_keys(keys)
@@ -319,17 +361,18 @@ class MilvusBackend(VectorBackend):
         self.collection = f"{self.alias}__{time.strftime('%Y%m%d%H%M%S')}_{uuid.uuid4().hex[:6]}"
         try:
             self._drop_stale()
+            schema = self._schema()
             c.create_collection(
                 self.collection,
-                schema=self._schema(),
-                index_params=self._index_params(),
-                consistency_level="Strong",
+                schema=schema,
+                index_params=self._index_params(schema),
+                consistency_level="Bounded",
             )
             from tqdm.auto import tqdm
 
             bar = tqdm(total=len(v), desc="milvus insert", unit="chunk", disable=not self.show_progress)
             for lo in range(0, len(v), self.batch):
-                part = [self._row(int(keys[i]), v[i], chunks[i]) for i in range(lo, min(lo + self.batch, len(v)))]
+                part = [self._full_row(int(keys[i]), v, chunks, i) for i in range(lo, min(lo + self.batch, len(v)))]
                 c.insert(self.collection, part)
                 bar.update(len(part))
                 log.debug("milvus: inserted %d/%d rows into %s", lo + len(part), len(v), self.collection)
@@ -353,7 +396,7 @@ class MilvusBackend(VectorBackend):
         new = ~np.isin(keys, self._previous)
         self._stale = np.setdiff1d(self._previous, keys)
         self._inserted = keys[new]
-        todo = [self._row(int(keys[i]), v[i], chunks[i]) for i in np.flatnonzero(new).tolist()]
+        todo = [self._full_row(int(keys[i]), v, chunks, i) for i in np.flatnonzero(new).tolist()]
         from tqdm.auto import tqdm
 
         try:
@@ -370,7 +413,7 @@ class MilvusBackend(VectorBackend):
         self.upserted = len(todo)
         self._count = len(keys)
         self.build_note = (
-            f"{LEXICAL_NOTE}\nmilvus: updated {self.collection} in place: upserted {len(todo)} clauses, "
+            f"{self.build_note}\nmilvus: updated {self.collection} in place: upserted {len(todo)} clauses, "
             f"{len(self._stale)} to delete, {len(keys) - len(todo)} unchanged"
         )
         log.info("milvus: %s", self.build_note.splitlines()[-1])
@@ -388,8 +431,11 @@ class MilvusBackend(VectorBackend):
         s.add_field("end", DataType.INT64)
         return s
 
-    def _index_params(self) -> Any:
+    def _index_params(self, schema: Any) -> Any:
+        """The vector index, and with full-text search the BM25 fields, function and sparse index."""
         p = self._client.prepare_index_params()
+        if self.indexes_text:
+            milvus_text.add_fields(schema, p, self._words)
         if self.kind == "hnsw":
             p.add_index("vector", index_type="HNSW", metric_type="IP", params={"M": 32, "efConstruction": 80})
         else:
@@ -399,6 +445,18 @@ class MilvusBackend(VectorBackend):
     @staticmethod
     def _row(i: int, vec: np.ndarray, ch: Any) -> dict[str, Any]:
         return {"id": i, "vector": vec.tolist()} | _fields(ch)
+
+    def _full_row(self, key: int, v: np.ndarray, chunks: Sequence[Any], i: int) -> dict[str, Any]:
+        row = self._row(key, v[i], chunks[i])
+        if self._texts is not None:
+            row[milvus_text.TEXT_FIELD] = self._texts[i]
+        return row
+
+    def _key_fields(self, chunks: Sequence[Any], i: int) -> dict[str, Any]:
+        f = _fields(chunks[i])
+        if self._texts is not None:
+            f[milvus_text.TEXT_FIELD] = self._texts[i]
+        return f
 
     def _target(self) -> str | None:
         """The collection the alias points at now (None: no alias yet)."""
@@ -470,7 +528,8 @@ class MilvusBackend(VectorBackend):
 
     # ---- opening and searching -------------------------------------------
     @classmethod
-    def load(cls, folder: Path, settings: dict[str, Any]) -> "MilvusBackend":
+    def load(cls, folder: Path, settings: dict[str, Any], token: str | None = None) -> "MilvusBackend":
+        """Open the collection the manifest names; ``token`` (else GOVSEARCH_MILVUS_TOKEN) for a server with authentication."""
         uri, name = settings.get("uri"), settings.get("collection")
         alias = settings.get("alias", DEFAULT_COLLECTION)
         index = folder.parent
@@ -481,6 +540,10 @@ class MilvusBackend(VectorBackend):
         self.uri, self.alias, self.collection = str(uri), str(alias), str(name)
         self.db_name = settings.get("db_name")
         self.kind = settings.get("kind", "flat")
+        self.lexical, self.words_hash = str(settings.get("lexical", LOCAL_BM25)), str(settings.get("words", ""))
+        self.indexes_text = self.lexical == MILVUS_BM25
+        self._words, self._texts = [], None
+        self._strong_until = float(settings.get("written", 0)) + FRESH
         self.show_progress, self.batch = False, BATCH
         self._previous, self._stale, self._inserted = None, np.zeros(0, np.int64), np.zeros(0, np.int64)
         self.upserted = self.deleted = 0
@@ -488,7 +551,7 @@ class MilvusBackend(VectorBackend):
             self._keys = np.load(folder / KEYS, allow_pickle=False).astype(np.int64) if (folder / KEYS).exists() else None
         except (OSError, ValueError) as e:
             raise BadIndexError(f"{index}: unreadable {folder / KEYS} ({e}); rebuild with {rebuild}") from None
-        self._client = connect(self.uri, None, self.db_name)
+        self._client = connect(self.uri, token, self.db_name)
         try:
             info = self._client.describe_collection(self.collection)
         except Exception as e:
@@ -541,27 +604,106 @@ class MilvusBackend(VectorBackend):
     ) -> tuple[np.ndarray, np.ndarray]:
         """The k nearest rows; ``conditions`` (see :func:`expression`) filter inside Milvus,
         ``allowed`` row ids do so as an ``id in [...]`` expression."""
+        q = np.asarray(query, dtype=np.float32).reshape(-1).tolist()
+        params: dict[str, Any] = {"metric_type": "IP"}
+        return self._search(q, "vector", params, k, allowed, conditions)
+
+    def search_text(
+        self, text: str, k: int, allowed: np.ndarray | None = None, *, conditions: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The k rows that Milvus's full-text BM25 scores highest for ``text`` (words joined by spaces),
+        as (rows, scores); filtered as :meth:`search`."""
+        if not self.indexes_text:
+            raise GovsearchError(f"Milvus collection {self.collection} has no full-text index; search the local bm25s index")
+        if not text.strip():
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        rows, scores = self._search(text, milvus_text.SPARSE_FIELD, {"metric_type": "BM25"}, k, allowed, conditions)
+        return rows, np.abs(scores)  # Milvus Lite reports BM25 negated (best first either way)
+
+    def search_text_any(
+        self,
+        groups: Sequence[Sequence[str]],
+        k: int,
+        allowed: np.ndarray | None = None,
+        *,
+        conditions: dict[str, Any] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Full-text BM25 of alternatives, as ``LexicalIndex.scores_any``: each group of words adds
+        the score of its best word in a row. All words are searched in one request."""
+        words = list(dict.fromkeys(w for g in groups for w in g if w.strip()))
+        if not words or not self.indexes_text:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        per_word = self._search_many(words, milvus_text.SPARSE_FIELD, {"metric_type": "BM25"}, k, allowed, conditions)
+        found = {w: dict(zip(rows.tolist(), np.abs(scores).tolist())) for w, (rows, scores) in zip(words, per_word)}
+        total: dict[int, float] = {}
+        for g in groups:
+            best: dict[int, float] = {}
+            for w in g:
+                for row, score in found.get(w, {}).items():
+                    best[row] = max(best.get(row, 0.0), score)
+            for row, score in best.items():
+                total[row] = total.get(row, 0.0) + score
+        ranked = sorted(total.items(), key=lambda x: -x[1])[:k]
+        return np.array([r for r, _ in ranked], np.int64), np.array([s for _, s in ranked], np.float32)
+
+    def _search_many(
+        self,
+        data: list[Any],
+        field: str,
+        params: dict[str, Any],
+        k: int,
+        allowed: np.ndarray | None,
+        conditions: dict[str, Any] | None,
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Several queries in one request; rows of a build in progress are dropped."""
         empty = np.zeros(0, np.int64), np.zeros(0, np.float32)
         if self._count == 0 or k <= 0 or (allowed is not None and len(allowed) == 0):
-            return empty
+            return [empty for _ in data]
+        try:
+            res = self._client.search(
+                self.collection, data=data, limit=min(k, self._count, MAX_LIMIT), filter=self._filter(allowed, conditions),
+                anns_field=field, search_params=params, output_fields=[], consistency_level=self.consistency,
+            )
+        except Exception as e:
+            raise GovsearchError(f"Milvus at {self.uri}: search in {self.collection} failed: {_reason(e)}") from None
+        out = []
+        for hits in res:
+            rows = self._rows_of(np.array([int(h["id"]) for h in hits], dtype=np.int64))
+            scores = np.array([float(h["distance"]) for h in hits], dtype=np.float32)
+            out.append((rows[rows >= 0], scores[rows >= 0]))
+        return out
+
+    def _filter(self, allowed: np.ndarray | None, conditions: dict[str, Any] | None) -> str:
         parts = []
         if conditions:
             parts.append(expression(conditions))
         if allowed is not None:
             keys = self._keys_of(np.asarray(allowed, dtype=np.int64))
             parts.append(f"id in [{', '.join(str(int(r)) for r in keys)}]")
-        expr = " and ".join(p for p in parts if p)
-        q = np.asarray(query, dtype=np.float32).reshape(-1).tolist()
+        return " and ".join(p for p in parts if p)
+
+    def _search(
+        self,
+        data: Any,
+        field: str,
+        params: dict[str, Any],
+        k: int,
+        allowed: np.ndarray | None,
+        conditions: dict[str, Any] | None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        empty = np.zeros(0, np.int64), np.zeros(0, np.float32)
+        if self._count == 0 or k <= 0 or (allowed is not None and len(allowed) == 0):
+            return empty
+        expr = self._filter(allowed, conditions)
         k = min(k, self._count, MAX_LIMIT)
         limit = k
         while True:
-            params: dict[str, Any] = {"metric_type": "IP"}
-            if self.kind == "hnsw":
-                params["params"] = {"ef": max(128, limit)}
+            if self.kind == "hnsw" and field == "vector":
+                params = params | {"params": {"ef": max(128, limit)}}
             try:
                 res = self._client.search(
-                    self.collection, data=[q], limit=limit, filter=expr, anns_field="vector", search_params=params,
-                    output_fields=[],
+                    self.collection, data=[data], limit=limit, filter=expr, anns_field=field, search_params=params,
+                    output_fields=[], consistency_level=self.consistency,
                 )
             except Exception as e:
                 raise GovsearchError(f"Milvus at {self.uri}: search in {self.collection} failed: {_reason(e)}") from None
@@ -573,6 +715,13 @@ class MilvusBackend(VectorBackend):
             if known.all() or known.sum() >= k or len(hits) < limit or limit >= MAX_LIMIT:
                 return rows[known][:k], scores[known][:k]
             limit = min(MAX_LIMIT, limit * 4)
+
+    @property
+    def consistency(self) -> str:
+        """Strong while the index is fresh from its build (see the module notes), Bounded after."""
+        if self.read_consistency:
+            return self.read_consistency
+        return "Strong" if time.time() < self._strong_until else "Bounded"
 
     def vectors(self, rows: np.ndarray) -> np.ndarray:
         """The stored vectors of ``rows``, in that order (queried by primary key, in batches)."""
@@ -592,7 +741,7 @@ class MilvusBackend(VectorBackend):
                 part = unique[lo : lo + self.batch]
                 res = self._client.query(
                     self.collection, filter=f"id in [{', '.join(map(str, part))}]", output_fields=["id", "vector"],
-                    limit=len(part),
+                    limit=len(part), consistency_level=self.consistency,
                 )
                 for r in res:
                     out[where[int(r["id"])]] = np.asarray(r["vector"], dtype=np.float32)
@@ -614,8 +763,11 @@ class MilvusBackend(VectorBackend):
             "collection": self.collection,
             "dim": self.dim,
             "kind": self.kind,
-            "lexical": "local bm25s",
+            "lexical": self.lexical,
+            "written": round(time.time(), 3),
         }
+        if self.words_hash:
+            d["words"] = self.words_hash
         if self.db_name:
             d["db_name"] = self.db_name
         return d
