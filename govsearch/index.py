@@ -39,6 +39,7 @@ from .passages import LEXICAL, passage_texts
 from .query import prepare
 from .schema import Chunk, Hit
 from .store import ChunkStore
+from .tokencache import TokenCache
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ class BuildReport:
     chunks: int = 0
     embedded: int = 0
     reused: int = 0
+    tokenised: int = 0
     up_to_date: bool = False
     formats: dict[str, int] = field(default_factory=dict)
     skipped: list[tuple[str, str]] = field(default_factory=list)
@@ -71,7 +73,8 @@ class BuildReport:
         fmt = ", ".join(f"{n} {k}" for k, n in sorted(self.formats.items()))
         lines = [
             f"{self.index}: {self.files} files ({fmt}), {self.chunks} chunks; "
-            f"embedded {self.embedded}, reused {self.reused} from the cache",
+            f"embedded {self.embedded}, reused {self.reused} from the cache; "
+            f"cut {self.tokenised} passages into words for BM25, the rest from the token cache",
             "time: " + ", ".join(f"{k} {v:.1f}s" for k, v in self.timings.items()),
         ]
         lines += self.notes
@@ -316,7 +319,8 @@ def build_index(
     """Build (or bring up to date) the index of ``corpus`` in ``folder``.
 
     Unchanged corpus: nothing is done. Changed files: only their new clauses
-    are embedded (the rest come from the embedding cache).
+    are embedded and cut into words (the rest come from the embedding and
+    token caches).
     ``backend_options`` go to the vector backend (Milvus: ``uri``, ``collection``,
     ``token``, ``db_name``).
     """
@@ -389,7 +393,10 @@ def build_index(
             report.timings["vectors"] = time.perf_counter() - t
 
             t = time.perf_counter()
-            LexicalIndex.build(passage_texts(chunks, LEXICAL), user_words).save(tmp / "lexical")
+            tokens = TokenCache.load(folder / CACHE_DIR)
+            LexicalIndex.build(passage_texts(chunks, LEXICAL), user_words, cache=tokens).save(tmp / "lexical")
+            tokens.save(tmp / CACHE_DIR)
+            report.tokenised = tokens.cut
             report.timings["lexical"] = time.perf_counter() - t
 
             t = time.perf_counter()

@@ -41,7 +41,7 @@ logger = logging.getLogger(__name__)
 __all__ = ["CorpusLoad", "load_document", "load_corpus", "read_manifest", "find_furniture", "MANIFEST", "IGNORED_FILES"]
 
 MANIFEST = "manifest.toml"
-IGNORED_FILES = frozenset({"README.md", "readme.md", MANIFEST})
+IGNORED_FILES = frozenset({"README.md", "readme.md", MANIFEST, "userdict.txt"})  # userdict.txt: words for the tokenizer
 _META_FIELDS = {f.name for f in dataclasses.fields(Metadata)}
 
 # whole lines that are page furniture
