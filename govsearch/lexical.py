@@ -110,22 +110,26 @@ def bm25_from_ids(tokens: TokenIds):
     """A bm25s index of passages given as token ids, as ``bm25s.BM25().index`` builds it
     (Lucene BM25 with bm25s's k1 and b) but in whole-array steps instead of a loop per passage."""
     import bm25s
+    import scipy.sparse as sp
 
     bm25 = bm25s.BM25(method="lucene")
     n_docs, n_words = len(tokens), len(tokens.vocab)
     lengths = np.diff(tokens.offsets)
-    doc = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
-    # one entry per (word, passage), in the column order of a CSC matrix: by word, then passage
-    pairs, tf = np.unique(tokens.ids.astype(np.int64) * max(n_docs, 1) + doc, return_counts=True)
-    word, doc = np.divmod(pairs, max(n_docs, 1))
-    df = np.bincount(word, minlength=n_words)
+    # passages × words, a 1 per occurrence; summing duplicates gives term frequencies,
+    # and the CSC form is what bm25s scores from (rows in passage order within each word)
+    tf = sp.csr_matrix((np.ones(len(tokens.ids), np.float32), tokens.ids, tokens.offsets), shape=(n_docs, n_words))
+    tf.sum_duplicates()
+    tf = tf.tocsc()
+    tf.sort_indices()
+    df = np.diff(tf.indptr)
+    doc = tf.indices
+    word = np.repeat(np.arange(n_words), df)
     idf = np.log(1 + (n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
     avg = lengths.mean() if n_docs else 0.0
-    tfc = tf / (bm25.k1 * ((1 - bm25.b) + bm25.b * lengths[doc] / avg) + tf) if len(tf) else np.zeros(0)
-    indptr = np.zeros(n_words + 1, np.int64)
-    np.cumsum(df, out=indptr[1:])
+    freq = tf.data.astype(np.float64)
+    tfc = freq / (bm25.k1 * ((1 - bm25.b) + bm25.b * lengths[doc] / avg) + freq)
     bm25.scores = {"data": (idf[word] * tfc).astype(np.float32), "indices": doc.astype(np.int32),
-                   "indptr": indptr, "num_docs": n_docs}
+                   "indptr": tf.indptr.astype(np.int64), "num_docs": n_docs}
     bm25.vocab_dict = {w: i for i, w in enumerate(tokens.vocab)}
     bm25.vocab_dict.setdefault("", n_words)  # bm25s's empty token
     bm25.unique_token_ids_set = set(bm25.vocab_dict.values())

@@ -98,7 +98,7 @@ class TokenCache:
         lens[miss] = new_lens
         ids, offsets = _gather(np.concatenate([self._ids, new_ids]), starts, lens)
 
-        used = np.unique(ids)  # words of passages no longer in the corpus are dropped
+        used = np.flatnonzero(np.bincount(ids, minlength=len(index)))  # words of passages gone are dropped
         renumber = np.zeros(len(index), np.int32)
         renumber[used] = np.arange(len(used), dtype=np.int32)
         words = list(index)
