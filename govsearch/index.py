@@ -209,14 +209,14 @@ class Index:
                 dense = self.vectors.search(qv, depth, allowed)
         if mode in ("hybrid", "lexical"):
             scores = self.lexical.scores(q)
+            rows = np.flatnonzero(scores > 0)  # most queries match far fewer rows than there are
             if allowed is not None:
-                masked = np.full_like(scores, -1.0)
-                masked[allowed] = scores[allowed]
-                scores = masked
-            n = min(depth, len(scores))
-            rows = np.argpartition(-scores, n - 1)[:n] if n else np.zeros(0, np.int64)
-            rows = rows[scores[rows] > 0]
-            rows = rows[np.argsort(-scores[rows], kind="stable")]
+                keep = np.zeros(len(scores), bool)
+                keep[allowed] = True
+                rows = rows[keep[rows]]
+            if len(rows) > depth:
+                rows = rows[np.argpartition(-scores[rows], depth - 1)[:depth]]
+            rows = rows[np.lexsort((rows, -scores[rows]))]  # best first, ties by row
             lexical = (rows.astype(np.int64), scores[rows])
         if mode == "dense":
             return list(zip(dense[0].tolist(), dense[1].tolist()))  # type: ignore[index]
