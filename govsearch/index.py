@@ -50,6 +50,7 @@ from .translate import (
     is_english,
     read_glossary,
 )
+from .tokencache import TokenCache
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,7 @@ class BuildReport:
     chunks: int = 0
     embedded: int = 0
     reused: int = 0
+    tokenised: int = 0
     up_to_date: bool = False
     formats: dict[str, int] = field(default_factory=dict)
     skipped: list[tuple[str, str]] = field(default_factory=list)
@@ -83,7 +85,8 @@ class BuildReport:
         fmt = ", ".join(f"{n} {k}" for k, n in sorted(self.formats.items()))
         lines = [
             f"{self.index}: {self.files} files ({fmt}), {self.chunks} chunks; "
-            f"embedded {self.embedded}, reused {self.reused} from the cache",
+            f"embedded {self.embedded}, reused {self.reused} from the cache; "
+            f"cut {self.tokenised} passages into words for BM25, the rest from the token cache",
             "time: " + ", ".join(f"{k} {v:.1f}s" for k, v in self.timings.items()),
         ]
         lines += self.notes
@@ -358,7 +361,8 @@ def build_index(
     """Build (or bring up to date) the index of ``corpus`` in ``folder``.
 
     Unchanged corpus: nothing is done. Changed files: only their new clauses
-    are embedded (the rest come from the embedding cache).
+    are embedded and cut into words (the rest come from the embedding and
+    token caches).
     ``backend_options`` go to the vector backend (Milvus: ``uri``, ``collection``,
     ``token``, ``db_name``).
     """
@@ -443,14 +447,16 @@ def build_index(
             report.timings["vectors"] = time.perf_counter() - t
 
             t = time.perf_counter()
-            lexical = LexicalIndex(tokenizer) if vb.indexes_text else LexicalIndex.build(lexical_texts, user_words)
+            tokens = TokenCache.load(folder / CACHE_DIR)
+            if vb.indexes_text:  # Milvus keeps the BM25 index; the tokenizer still gives the vocabulary
+                lexical = LexicalIndex(tokenizer)
+                vocabulary = tokens.token_ids(lexical_texts, tokenizer.identity, tokenizer.tokens_many).vocab
+            else:
+                lexical = LexicalIndex.build(lexical_texts, user_words, cache=tokens)
+                vocabulary = lexical.vocabulary()
             lexical.save(tmp / "lexical")
-            # with Milvus's own BM25 there is no local index: the vocabulary comes from the same tokenizer
-            vocabulary = (
-                {w for words in tokenizer.tokens_many(lexical_texts) for w in words}
-                if vb.indexes_text
-                else lexical.vocabulary()
-            )
+            tokens.save(tmp / CACHE_DIR)
+            report.tokenised = tokens.cut
             Glossary.build(vocabulary, glossary_lines).save(tmp / GLOSSARY_JSON)
             report.timings["lexical"] = time.perf_counter() - t
 
