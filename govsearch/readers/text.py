@@ -62,7 +62,7 @@ def decode_bytes(data: bytes, path: Path | str = "<bytes>") -> tuple[str, str]:
             text, encoding = data.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
             pass
-    if text is None or "\x00" in text:
+    if text is None or ("\x00" in text and encoding == "utf-8"):  # NULs in UTF-8: perhaps UTF-16 without a mark
         text, encoding = _detect(data, path)
     if _looks_binary(text):
         raise DocumentError(path, "binary file, not text")
