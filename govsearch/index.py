@@ -115,6 +115,7 @@ class Index:
         self.vectors = vectors
         self.lexical = lexical
         self.glossary = glossary or Glossary({})
+        self._last_vector: tuple[str, np.ndarray] | None = None
         self._embedder = embedder
         self._copies = _copies(store.columns.group)
 
@@ -217,9 +218,9 @@ class Index:
         if mode not in ("hybrid", "dense", "lexical"):
             raise ValueError(f"unknown search mode {mode!r}; choose hybrid, dense or lexical")
         dense = lexical = None
-        translations = self.glossary.translate(q) if is_english(q) else []
+        translations = self.translate(q)
         if mode in ("hybrid", "dense"):
-            qv = self._query_vector(q, translations)
+            qv = self.query_vector(q)
             if self.vectors.supports_filters and allowed is not None and filters is not None:
                 # the backend filters itself (Milvus expressions), not by a list of row ids
                 conditions = filters.conditions(self.store.columns)
@@ -255,11 +256,17 @@ class Index:
         return self.glossary.translate(q) if is_english(q) else []
 
     def query_vector(self, query: str) -> np.ndarray:
-        """The vector a query is searched with (an English question's includes its Chinese words)."""
-        q = prepare(query)
-        return self._query_vector(q, self.glossary.translate(q) if is_english(q) else [])
+        """The vector a query is searched with (an English question's includes its Chinese words).
 
-    def _query_vector(self, q: str, translations: list[Translation]) -> np.ndarray:
+        The last one is kept: ``ask`` reads the vector its search embedded.
+        """
+        q = prepare(query)
+        last = self._last_vector
+        if last is None or last[0] != q:
+            last = self._last_vector = (q, self._embed_query(q, self.translate(q)))
+        return last[1]
+
+    def _embed_query(self, q: str, translations: list[Translation]) -> np.ndarray:
         """The query's embedding; for an English question, the mean of it and its Chinese words'.
 
         The mean keeps what the English says that the glossary could not
