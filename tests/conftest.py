@@ -12,6 +12,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
+# the evaluation questions: ../shared/eval beside a development checkout, else the copy kept here
 EVAL = ROOT.parent / "shared" / "eval" / "dev.jsonl"
 if not EVAL.exists():
     EVAL = ROOT / "tests" / "data" / "dev.jsonl"
