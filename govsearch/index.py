@@ -459,7 +459,7 @@ def build_index(
                 lexical = LexicalIndex(tokenizer)
                 vocabulary = tokens.token_ids(lexical_texts, tokenizer.identity, tokenizer.tokens_many).vocab
             else:
-                lexical = LexicalIndex.build(lexical_texts, user_words, cache=tokens)
+                lexical = LexicalIndex.build(lexical_texts, cache=tokens, tokenizer=tokenizer)
                 vocabulary = lexical.vocabulary()
             lexical.save(tmp / "lexical")
             tokens.save(tmp / CACHE_DIR)

@@ -165,14 +165,17 @@ class LexicalIndex:
         *,
         cache: TokenCache | None = None,
         cut: Cut | None = None,
+        tokenizer: Tokenizer | None = None,
     ) -> "LexicalIndex":
         """The BM25 index of ``texts``, with ``words`` added to the dictionary.
 
         With a ``cache`` only passages it does not hold are cut (and it is left
         holding these passages, to be saved); ``cut`` replaces the tokenizer's
         own :meth:`Tokenizer.tokens_many` (the benchmarks cut in several processes).
+        A ``tokenizer`` already made with these words is used instead of a new one
+        (each loads jieba's dictionary).
         """
-        tok = Tokenizer(words)
+        tok = tokenizer or Tokenizer(words)
         cache = cache if cache is not None else TokenCache()
         tokens = cache.token_ids(texts, tok.identity, cut or tok.tokens_many)
         return cls(tok, bm25_from_ids(tokens))
