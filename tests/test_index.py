@@ -140,12 +140,13 @@ def test_open_index_builds_when_given_a_corpus(small_corpus, tmp_path, embedder)
     assert len(idx) > 0 and idx.manifest.corpus == str(small_corpus)
 
 
-def test_hnsw_index_finds_what_the_exact_one_finds(small_corpus, tmp_path, embedder):
+@pytest.mark.parametrize("kind", ["hnsw", "ivf"])
+def test_approximate_index_finds_what_the_exact_one_finds(small_corpus, tmp_path, embedder, kind):
     build_index(small_corpus, tmp_path / "exact", embedder=embedder, kind="flat")
-    build_index(small_corpus, tmp_path / "hnsw", embedder=embedder, kind="hnsw")
+    build_index(small_corpus, tmp_path / kind, embedder=embedder, kind=kind)
     exact = Index.open(tmp_path / "exact", embedder=embedder)
-    approx = Index.open(tmp_path / "hnsw", embedder=embedder)
-    assert approx.manifest.backend["kind"] == "hnsw"
+    approx = Index.open(tmp_path / kind, embedder=embedder)
+    assert approx.manifest.backend["kind"] == kind
     q = "充电安全"
     assert [h.chunk.id for h in exact.search(q, k=3, mode="dense")] == [
         h.chunk.id for h in approx.search(q, k=3, mode="dense")

@@ -505,3 +505,15 @@ def test_commands_that_open_an_index_take_a_token(command):
 
     r = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"})
     assert r.exit_code == 0 and "--token" in r.output and "GOVSEARCH_MILVUS_TOKEN" in r.output
+
+
+@pytest.mark.parametrize("kind", ["ivf", "hnsw"])
+def test_approximate_milvus_index_finds_what_faiss_finds(small_corpus, tmp_path, kind):
+    emb = FakeEmbedder()
+    build_index(small_corpus, tmp_path / "faiss", embedder=emb)
+    build_index(small_corpus, tmp_path / kind, embedder=emb, backend="milvus", uri=str(tmp_path / "m.db"), kind=kind)
+    exact, approx = Index.open(tmp_path / "faiss", embedder=emb), Index.open(tmp_path / kind, embedder=emb)
+    assert approx.manifest.backend["kind"] == kind
+    for q in ("飞线充电", "桥梁"):
+        assert [_key(h) for h in approx.search(q, k=3, mode="dense")] == [_key(h) for h in exact.search(q, k=3, mode="dense")]
+    approx.close()

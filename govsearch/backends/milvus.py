@@ -83,6 +83,7 @@ import numpy as np
 from ..errors import BadIndexError, GovsearchError, IndexMismatchError, QueryError
 from . import milvus_text
 from .base import VectorBackend
+from .faiss import IVF_NPROBE, ivf_lists
 from .milvus_text import LOCAL_BM25, MILVUS_BM25
 
 log = logging.getLogger(__name__)
@@ -244,12 +245,13 @@ class MilvusBackend(VectorBackend):
             raise GovsearchError(
                 f"Milvus collection name {self.alias!r}: use letters, digits and underscores, starting with a letter"
             )
-        if kind not in ("auto", "flat", "hnsw"):
-            raise ValueError(f"unknown Milvus index kind {kind!r}; choose auto, flat or hnsw")
+        if kind not in ("auto", "flat", "ivf", "hnsw"):
+            raise ValueError(f"unknown Milvus index kind {kind!r}; choose auto, flat, ivf or hnsw")
         self.dim = dim
         self.uri = _check_uri(uri)
         self.db_name = db_name
         self.kind = kind if kind != "auto" else ("hnsw" if rows > HNSW_ABOVE else "flat")
+        self.lists = ivf_lists(rows) if self.kind == "ivf" else 0
         self.show_progress = show_progress
         self.batch = batch
         self.collection: str | None = None
@@ -438,6 +440,8 @@ class MilvusBackend(VectorBackend):
             milvus_text.add_fields(schema, p, self._words)
         if self.kind == "hnsw":
             p.add_index("vector", index_type="HNSW", metric_type="IP", params={"M": 32, "efConstruction": 80})
+        elif self.kind == "ivf":
+            p.add_index("vector", index_type="IVF_FLAT", metric_type="IP", params={"nlist": self.lists})
         else:
             p.add_index("vector", index_type="FLAT", metric_type="IP")
         return p
@@ -540,6 +544,7 @@ class MilvusBackend(VectorBackend):
         self.uri, self.alias, self.collection = str(uri), str(alias), str(name)
         self.db_name = settings.get("db_name")
         self.kind = settings.get("kind", "flat")
+        self.lists = int(settings.get("lists", 0))
         self.lexical, self.words_hash = str(settings.get("lexical", LOCAL_BM25)), str(settings.get("words", ""))
         self.indexes_text = self.lexical == MILVUS_BM25
         self._words, self._texts = [], None
@@ -700,6 +705,8 @@ class MilvusBackend(VectorBackend):
         while True:
             if self.kind == "hnsw" and field == "vector":
                 params = params | {"params": {"ef": max(128, limit)}}
+            elif self.kind == "ivf" and field == "vector":
+                params = params | {"params": {"nprobe": IVF_NPROBE}}
             try:
                 res = self._client.search(
                     self.collection, data=[data], limit=limit, filter=expr, anns_field=field, search_params=params,
@@ -766,6 +773,8 @@ class MilvusBackend(VectorBackend):
             "lexical": self.lexical,
             "written": round(time.time(), 3),
         }
+        if self.kind == "ivf":
+            d |= {"lists": self.lists, "nprobe": IVF_NPROBE}
         if self.words_hash:
             d["words"] = self.words_hash
         if self.db_name:
