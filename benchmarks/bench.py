@@ -7,7 +7,28 @@ Writes ``benchmarks/results.json``, the plots ``benchmarks/*.png`` and the
 that file are left as they are). Each corpus size runs in its own process, and
 each opened index is queried in a fresh process, so resident memory is that
 of one index. What is measured and how is written into the section itself
-(``report.py``).
+(``report.py``). Every size builds, queries and measures three FAISS kinds:
+flat (exact), hnsw and ivf; the recall table compares each approximate kind
+with exact search over its own parameter (efSearch for HNSW, nprobe for IVF).
+
+Adding a kind to an existing run (``--reuse-work``), without re-running the size:
+
+    python benchmarks/bench.py --reuse-work benchmarks/.cache/work/1000000 --kinds ivf --repeat 3 [--rebuild-bm25]
+
+reads the run's ``flat/`` folder (its vectors, BM25 index, store and manifest),
+builds ``<kind>/`` beside it with govsearch's ``FaissBackend`` (``build.write_kind``:
+timed, ``lexical/`` and ``store/`` hard-linked, manifest as ``build.py`` writes it),
+measures recall of every approximate kind present in the folder against the flat
+index, optionally times the BM25 build again with the current builder
+(``--rebuild-bm25``: ``build.build_lexical`` over the store's passages, ``--procs``
+processes; written to a scratch folder, compared with the run's BM25 scores, deleted),
+runs the query worker on each new kind last, and merges all of it into that size's
+entry of ``--results`` (then re-renders RESULTS.md). Load averages are recorded
+with every step. To re-take only the query latencies, e.g. on a quiet machine:
+
+    python benchmarks/bench.py --reuse-work benchmarks/.cache/work/1000000 --kinds ivf --repeat 3 --query-only
+
+(``--no-query`` skips the query worker instead.)
 """
 
 from __future__ import annotations
@@ -37,6 +58,7 @@ import synth  # noqa: E402
 WORK = Path(os.environ.get("GOVSEARCH_BENCH_WORK", synth.CACHE / "work"))
 QUICK = os.environ.get("GOVSEARCH_BENCH_QUICK") == "1"  # smoke test: few queries, random skeleton vectors
 MFLOP_PER_TOKEN = 42.0
+KINDS = ("flat", "hnsw", "ivf")  # the FAISS kinds built and queried at every size
 LENGTHS = (50, 200, 400)
 
 # ~50 realistic queries, Chinese and English (the town-filtered ones get a town of the corpus)
@@ -273,7 +295,7 @@ def size_worker(args) -> dict[str, Any]:
         from govsearch.index import build_index
 
         builds: dict[str, list[dict[str, float]]] = {}
-        for kind in ("flat", "hnsw"):
+        for kind in KINDS:
             folder = work / kind
             runs = []
             start = time.perf_counter()
@@ -313,7 +335,7 @@ def size_worker(args) -> dict[str, Any]:
         t = time.perf_counter()
         vectors = vm.vectors(sk, texts)
         res["derive_vectors_s"] = time.perf_counter() - t
-        timings = write_index(work, chunks, texts, vectors, real, procs=args.procs)
+        timings = write_index(work, chunks, texts, vectors, real, kinds=KINDS, procs=args.procs)
         res["builds"] = {k: [v] for k, v in timings.items()}
         res["bm25_procs"] = args.procs
         folders = {k: work / k for k in timings}
@@ -324,22 +346,29 @@ def size_worker(args) -> dict[str, Any]:
     res["disk_mb"] = {k: du_mb(f) for k, f in folders.items()}
     res["disk_mb_without_cache"] = {k: du_mb(f, exclude=("cache",)) for k, f in folders.items()}
     res["build_peak_rss_mb"] = peak_rss_mb()
-    # the LangChain baseline and HNSW recall are measured here; queries in fresh processes
+    # the LangChain baseline and approximate-index recall are measured here; queries in fresh processes
     baseline_docs = docs
     del chunks, texts
     gc.collect()
-    res["recall"] = hnsw_recall(folders, real, vm, skeletons)
+    res["recall"] = approx_recall(folders, real, vm, skeletons)
     res["baseline"] = baseline(baseline_docs, vm, real, args)
     del docs, baseline_docs
     gc.collect()
     res["queries"] = {}
     for kind, folder in folders.items():
-        out = work / f"query-{kind}.json"
-        cmd = [sys.executable, __file__, "--worker", "query", "--folder", str(folder), "--out", str(out),
-               "--repeat", str(args.repeat), "--answer-queries", str(args.answer_queries), "--towns", json.dumps(towns[:2])]
-        subprocess.run(cmd, check=True)
-        res["queries"][kind] = json.loads(out.read_text())
+        res["queries"][kind] = run_query_worker(folder, work / f"query-{kind}.json", args.repeat, args.answer_queries,
+                                                towns[:2])
     return res
+
+
+def run_query_worker(folder: Path, out: Path, repeat: int, answer_queries: int, towns: list[str] | None) -> dict[str, Any]:
+    """``query_worker`` on ``folder`` in a fresh process (so its memory is that of one opened index)."""
+    cmd = [sys.executable, __file__, "--worker", "query", "--folder", str(folder), "--out", str(out),
+           "--repeat", str(repeat), "--answer-queries", str(answer_queries)]
+    if towns:
+        cmd += ["--towns", json.dumps(towns, ensure_ascii=False)]
+    subprocess.run(cmd, check=True)
+    return json.loads(out.read_text())
 
 
 def _vector_model(skeletons, real, seed: int):
@@ -353,40 +382,95 @@ def _vector_model(skeletons, real, seed: int):
     return synth.VectorModel(S, 0.3, seed), calib
 
 
-def hnsw_recall(folders: dict[str, Path], real, vm, skeletons) -> dict[str, Any]:
-    """recall@10 of HNSW against exact search, for real query vectors and in-corpus-like vectors."""
+def _sweeps() -> dict[str, tuple[str, tuple[int, ...]]]:
+    """The approximate kinds and the values of the parameter each is swept over (govsearch's own included)."""
+    from govsearch.backends.faiss import HNSW_EF_SEARCH, IVF_NPROBE
+
+    return {"hnsw": ("ef_search", tuple(sorted({16, 32, 64, 128, 256, 512, HNSW_EF_SEARCH}))),
+            "ivf": ("nprobe", tuple(sorted({4, 8, 16, 32, 64, 128, 256, IVF_NPROBE})))}
+
+
+SWEEPS = _sweeps()
+TIES = {"recall_at_10_ties_1e-6": 1e-6, "recall_at_10_ties": 1e-3}  # key: a result this close to the exact 10th score counts
+
+
+def _search_params(kind: str, value: int):
     import faiss
 
-    if not {"flat", "hnsw"} <= set(folders):
+    if kind == "hnsw":
+        return faiss.SearchParametersHNSW(efSearch=value)
+    return faiss.SearchParametersIVF(nprobe=value)
+
+
+def approx_recall(folders: dict[str, Path], real, vm, skeletons) -> dict[str, Any]:
+    """recall@10 of each approximate kind (HNSW over efSearch, IVF over nprobe) against exact
+    search, for real query vectors and in-corpus-like vectors.
+
+    Each row: recall by row id; tie-aware recall, where a result scoring within 1e-6 (float
+    rounding: duplicate vectors) or 1e-3 of the exact 10th score counts as found (the scores
+    HNSW-Flat and IVF-Flat return are exact inner products); ms a query in one batch (all
+    threads) and one query at a time on one thread (as ``FaissBackend.search`` runs).
+    """
+    import faiss
+
+    kinds = [k for k in SWEEPS if k in folders]
+    if "flat" not in folders or not kinds:
         return {}
     flat = faiss.read_index(str(folders["flat"] / "vectors" / "vectors.faiss"), faiss.IO_FLAG_MMAP)
-    hnsw = faiss.read_index(str(folders["hnsw"] / "vectors" / "vectors.faiss"))
     qv = np.ascontiguousarray(real.embed_queries(QUERIES), dtype=np.float32)
     rng = np.random.default_rng(5)
     ids = rng.integers(0, len(skeletons), 500)
     synthetic = vm.vectors(ids, [f"held-out query {i}" for i in range(500)])
-    out: dict[str, Any] = {}
-    for name, q in (("real_queries", qv), ("passage_like", synthetic)):
-        exact_scores, truth = flat.search(q, 10)
-        tenth = exact_scores[:, 9:10]
-        rows = []
-        for ef in (16, 32, 64, 128, 256, 512):
-            params = faiss.SearchParametersHNSW(efSearch=ef)
-            hnsw.search(q[:5], 10, params=params)
-            t = time.perf_counter()
-            scores, got = hnsw.search(q, 10, params=params)
-            secs = (time.perf_counter() - t) / len(q)
-            rec = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(got.tolist(), truth.tolist())])
-            # near-ties: a result scoring within 0.001 of the exact 10th score is as good an answer
-            tol = float(np.mean(np.sum(scores >= tenth - 1e-3, axis=1) / 10))
-            rows.append({"ef_search": ef, "recall_at_10": float(rec), "recall_at_10_ties": tol,
-                         "ms_per_query_batched": secs * 1000})
+    sets = {"real_queries": qv, "passage_like": synthetic}
+    out: dict[str, Any] = {"load_avg_start": os.getloadavg()}
+    truth: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for name, q in sets.items():
+        exact_scores, exact = flat.search(q, 11)
+        truth[name] = (exact[:, :10], exact_scores[:, 9:10])
         out[name + "_gap_1_10"] = float(np.median(exact_scores[:, 0] - exact_scores[:, 9]))
-        out[name] = rows
-    t = time.perf_counter()
-    for v in qv:
-        flat.search(v[None], 10)
-    out["flat_ms_per_query"] = (time.perf_counter() - t) / len(qv) * 1000
+        out[name + "_gap_10_11"] = float(np.median(exact_scores[:, 9] - exact_scores[:, 10]))
+    threads = faiss.omp_get_max_threads()
+    for kind in kinds:
+        index = faiss.read_index(str(folders[kind] / "vectors" / "vectors.faiss"), faiss.IO_FLAG_MMAP if kind == "ivf" else 0)
+        param, values = SWEEPS[kind]
+        res: dict[str, Any] = {"param": param, "rows": int(index.ntotal)}
+        if kind == "ivf":
+            res["lists"] = int(index.nlist)
+        for name, q in sets.items():
+            exact, tenth = truth[name]
+            rows = []
+            for value in values:
+                params = _search_params(kind, value)
+                index.search(q[:5], 10, params=params)
+                t = time.perf_counter()
+                scores, got = index.search(q, 10, params=params)
+                batched = (time.perf_counter() - t) / len(q)
+                faiss.omp_set_num_threads(1)
+                try:
+                    t = time.perf_counter()
+                    for v in q:
+                        index.search(v[None], 10, params=params)
+                    single = (time.perf_counter() - t) / len(q)
+                finally:
+                    faiss.omp_set_num_threads(threads)
+                row = {param: value,
+                       "recall_at_10": float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(got.tolist(), exact.tolist())]))}
+                for key, tol in TIES.items():
+                    row[key] = float(np.mean(np.sum(scores >= tenth - tol, axis=1) / 10))
+                row |= {"ms_per_query_batched": batched * 1000, "ms_per_query_one_thread": single * 1000}
+                rows.append(row)
+            res[name] = rows
+        out[kind] = res
+        del index
+    faiss.omp_set_num_threads(1)
+    try:
+        t = time.perf_counter()
+        for v in qv:
+            flat.search(v[None], 10)
+        out["flat_ms_per_query"] = (time.perf_counter() - t) / len(qv) * 1000
+    finally:
+        faiss.omp_set_num_threads(threads)
+    out["load_avg_end"] = os.getloadavg()
     return out
 
 
@@ -453,6 +537,7 @@ def query_worker(args) -> dict[str, Any]:
     from govsearch.embedders import create_embedder
     from govsearch.index import Index
 
+    load_start = os.getloadavg()
     rss_start = rss_mb()
     emb = create_embedder()
     rss_model = rss_mb()
@@ -461,8 +546,9 @@ def query_worker(args) -> dict[str, Any]:
     open_s = time.perf_counter() - t
     rss_open = rss_mb()
     towns = json.loads(args.towns) if args.towns else idx.town_names[:2]
-    out: dict[str, Any] = {"open_s": open_s, "rss_mb": {"python+libs": rss_start, "model": rss_model - rss_start,
-                                                       "after_open": rss_open}}
+    out: dict[str, Any] = {"date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "backend": idx.manifest.backend,
+                           "load_avg_start": load_start, "open_s": open_s,
+                           "rss_mb": {"python+libs": rss_start, "model": rss_model - rss_start, "after_open": rss_open}}
     for q in QUERIES[:3]:  # warm: jieba dictionary, FAISS pages, OpenCC
         idx.search(q, 10)
     lat: dict[str, list[float]] = {m: [] for m in ("dense", "lexical", "hybrid", "hybrid_town", "faiss_floor",
@@ -504,8 +590,148 @@ def query_worker(args) -> dict[str, Any]:
         out["latency"][name] = pct(times)
     out["rss_mb"]["after_queries"] = rss_mb()
     out["rss_mb"]["peak"] = peak_rss_mb()
+    out["load_avg_end"] = os.getloadavg()
     idx.close()
     return out
+
+
+# ---------------------------------------------------------------- a kind added to an existing run
+def _store_texts(folder: Path) -> list[str]:
+    """The BM25 passages of a written index: the stored chunks in the representation
+    ``size_worker`` gives ``build_lexical`` (heading chain + clause, folded)."""
+    from govsearch.passages import passage_text
+    from govsearch.schema import Chunk
+
+    with open(folder / "store" / "chunks.jsonl", "rb") as f:
+        return [passage_text(Chunk.from_dict(json.loads(line)), "heading") for line in f]
+
+
+def _cpu_s() -> dict[str, float]:
+    """CPU seconds of this process and of its finished children (a pool's workers once it has closed)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"self": me.ru_utime + me.ru_stime, "children": kids.ru_utime + kids.ru_stime}
+
+
+def reuse_work(args) -> int:
+    """``--reuse-work``: see the module docstring."""
+    import faiss
+
+    from govsearch.manifest import Manifest
+
+    work = Path(args.reuse_work).resolve()
+    flat = work / "flat"
+    man = Manifest.load(flat)
+    n = man.chunks
+    kinds = [k for k in args.kinds if k != "flat"]
+    command = "python benchmarks/bench.py " + " ".join(sys.argv[1:])
+    commit = machine().get("govsearch_commit")
+    results = json.loads(args.results.read_text()) if args.results.exists() else {"sizes": {}}
+    r = results.setdefault("sizes", {}).setdefault(str(n), {"size": n})
+    steps = r.setdefault("reuse", [])
+
+    def step(what: str, load_start, **extra) -> dict[str, Any]:
+        rec = {"what": what, "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "command": command,
+               "govsearch_commit": commit, "load_avg_start": load_start, "load_avg_end": os.getloadavg()} | extra
+        steps.append(rec)
+        print(json.dumps(rec, ensure_ascii=False), flush=True)
+        return rec
+
+    def save() -> None:
+        args.results.write_text(json.dumps(results, ensure_ascii=False, indent=1))
+
+    if not args.query_only:
+        from build import write_kind
+
+        flat_index = faiss.read_index(str(flat / "vectors" / "vectors.faiss"), faiss.IO_FLAG_MMAP)
+        load = os.getloadavg()
+        t = time.perf_counter()
+        vectors = flat_index.reconstruct_n(0, flat_index.ntotal)
+        read_s = time.perf_counter() - t
+        del flat_index
+        for kind in kinds:
+            load = os.getloadavg()
+            cpu0 = _cpu_s()["self"]
+            secs = write_kind(work / kind, kind, vectors, flat, man.embedder, man.represent,
+                              {k: v for k, v in man.timings.items() if k in ("lexical", "store")})
+            secs["vectors_cpu_s"] = _cpu_s()["self"] - cpu0
+            built = Manifest.load(work / kind)
+            rec = step(f"build {kind}", load, seconds=secs, backend=built.backend,
+                       vectors_read_s=read_s, threads=faiss.omp_get_max_threads())
+            r.setdefault("builds", {})[kind] = [secs | {k: v for k, v in man.timings.items() if k in ("lexical", "store")}
+                                                | {"load_avg_start": rec["load_avg_start"], "load_avg_end": rec["load_avg_end"],
+                                                   "note": "added with --reuse-work from the flat index's vectors"}]
+            r.setdefault("disk_mb", {})[kind] = du_mb(work / kind)
+            r.setdefault("disk_mb_without_cache", {})[kind] = du_mb(work / kind, exclude=("cache",))
+            save()
+        del vectors
+        gc.collect()
+        from govsearch.embedders import create_embedder
+
+        real = create_embedder()
+        skeletons = synth.load_skeletons()
+        vm, _ = _vector_model(skeletons, real, results.get("args", {}).get("seed", args.seed))
+        folders = {k: work / k for k in ("flat", *SWEEPS) if (work / k / "vectors").is_dir()}
+        load = os.getloadavg()
+        rec_new = approx_recall(folders, real, vm, skeletons)
+        old = r.get("recall", {})
+        kept = {k: v for k, v in old.items() if k.endswith(("_high_ef", "_m48_efc200"))}  # extra HNSW experiments
+        r["recall"] = rec_new | kept
+        if "real_queries" in old and "hnsw" not in old:
+            r["recall_before"] = {k: v for k, v in old.items() if k not in kept}  # the run's own (HNSW-only) table
+        step("recall of " + ", ".join(k for k in folders if k != "flat"), load)
+        del real, vm
+        gc.collect()
+        save()
+    if args.rebuild_bm25:
+        from build import build_lexical
+
+        from govsearch.lexical import LexicalIndex
+
+        t = time.perf_counter()
+        texts = _store_texts(flat)
+        texts_s = time.perf_counter() - t
+        load = os.getloadavg()
+        cpu0 = _cpu_s()
+        t = time.perf_counter()
+        lex = build_lexical(texts, (), args.procs)
+        build_s = time.perf_counter() - t
+        cpu = {k: _cpu_s()[k] - cpu0[k] for k in cpu0}
+        scratch = work / "_bm25_rebuild"
+        shutil.rmtree(scratch, ignore_errors=True)
+        t = time.perf_counter()
+        lex.save(scratch / "lexical")
+        save_s = time.perf_counter() - t
+        peak = peak_rss_mb()
+        old_lex = LexicalIndex.load(flat / "lexical")
+        diffs = [float(np.max(np.abs(old_lex.scores(q) - lex.scores(q)))) for q in QUERIES[:10]]
+        rec = step("BM25 rebuild", load, procs=args.procs)
+        r["bm25_rebuild"] = {"passages": len(texts), "procs": args.procs, "build_s": build_s, "save_s": save_s,
+                             "build_cpu_s": cpu,
+                             "total_s": build_s + save_s, "texts_from_store_s": texts_s, "peak_rss_mb": peak,
+                             "max_abs_score_diff_vs_run": max(diffs), "queries_compared": len(diffs),
+                             "load_avg_start": rec["load_avg_start"], "load_avg_end": rec["load_avg_end"],
+                             "date": rec["date"], "govsearch_commit": commit,
+                             "builder": "build.build_lexical: LexicalIndex.build (token cache + bm25_from_ids), "
+                                        "jieba cutting in --procs processes"}
+        del lex, old_lex, texts
+        shutil.rmtree(scratch, ignore_errors=True)
+        gc.collect()
+        save()
+    if not args.no_query:
+        for kind in kinds:
+            load = os.getloadavg()
+            q = run_query_worker(work / kind, work / f"query-{kind}.json", args.repeat, args.answer_queries, None)
+            r.setdefault("queries", {})[kind] = q
+            step(f"query worker {kind}", load, repeat=args.repeat)
+            save()
+    save()
+    import report
+
+    if not args.no_plots:
+        report.plots(results, HERE)
+    report.write_section(results, args.report, plots=not args.no_plots)
+    print(f"wrote {args.results} and {args.report}")
+    return 0
 
 
 # ---------------------------------------------------------------- main
@@ -524,6 +750,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="smoke test: few queries and passages, random skeleton vectors")
     ap.add_argument("--results", type=Path, default=HERE / "results.json")
     ap.add_argument("--report", type=Path, default=HERE / "RESULTS.md")
+    ap.add_argument("--reuse-work", type=Path, metavar="DIR",
+                    help="add --kinds to an existing size's work folder (DIR/flat) instead of running sizes")
+    ap.add_argument("--kinds", nargs="+", default=["ivf"], choices=KINDS, help="with --reuse-work: the kinds to add")
+    ap.add_argument("--rebuild-bm25", action="store_true", help="with --reuse-work: time the BM25 build again")
+    ap.add_argument("--query-only", action="store_true", help="with --reuse-work: only run the query worker on --kinds")
+    ap.add_argument("--no-query", action="store_true", help="with --reuse-work: skip the query worker")
     ap.add_argument("--worker", choices=("size", "query"), help=argparse.SUPPRESS)
     ap.add_argument("--size", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--folder", help=argparse.SUPPRESS)
@@ -540,6 +772,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker == "query":
         Path(args.out).write_text(json.dumps(query_worker(args), ensure_ascii=False, indent=1))
         return 0
+    if args.reuse_work:
+        return reuse_work(args)
 
     from govsearch.embedders import create_embedder
 

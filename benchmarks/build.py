@@ -4,7 +4,10 @@ For the scale runs (1M clauses) the chunks come straight from the generator
 and the vectors from :class:`synth.VectorModel`, so ``build_index`` (which
 loads, parses and embeds) is bypassed; the folder is written with the same
 classes it uses — ``FaissBackend`` (via ``create_backend``), ``LexicalIndex``,
-``ChunkStore`` and ``Manifest`` — and opens with ``Index.open``.
+``ChunkStore`` and ``Manifest`` — and opens with ``Index.open``. One folder per
+FAISS kind (flat, hnsw, ivf), sharing the BM25 index and the store by hard links.
+``write_kind`` also serves ``bench.py --reuse-work``, which adds a kind to an
+existing run's folder from the flat index's vectors.
 
 One difference, stated where it is used: the BM25 token lists can be cut by
 jieba in several processes (``procs``), because one process cuts only ~1,000
@@ -54,13 +57,16 @@ def build_lexical(texts: Sequence[str], words: Sequence[str] = (), procs: int = 
         return LexicalIndex.build(texts, words, cut=cut)
 
 
+KINDS = ("flat", "hnsw", "ivf")
+
+
 def write_index(
     folder: Path,
     chunks: Sequence,
     texts: Sequence[str],
     vectors: np.ndarray,
     embedder,
-    kinds: Sequence[str] = ("flat", "hnsw"),
+    kinds: Sequence[str] = KINDS,
     procs: int = 2,
 ) -> dict[str, dict[str, float]]:
     """One index folder per FAISS kind (``folder/<kind>``); BM25 and store are built once
@@ -78,28 +84,45 @@ def write_index(
     store = time.perf_counter() - t
     out = {}
     for kind in kinds:
-        dest = folder / kind
-        shutil.rmtree(dest, ignore_errors=True)
-        t = time.perf_counter()
-        vb = create_backend("faiss", embedder.dim, len(chunks), kind=kind)
-        vb.add(vectors)
-        vb.save(dest / "vectors")
-        secs = time.perf_counter() - t
-        for part in ("lexical", "store"):
-            shutil.copytree(shared / part, dest / part, copy_function=_link)
-        Manifest(
-            embedder=embedder.describe() | _embedder_settings(embedder),
-            backend=vb.describe(),
-            files={},
-            chunks=len(chunks),
-            represent=getattr(passages, "DENSE", "heading"),
-            corpus="synthetic",
-            timings={"vectors": round(secs, 3), "lexical": round(lexical, 3), "store": round(store, 3)},
-        ).save(dest)
-        out[kind] = {"vectors": secs, "lexical": lexical, "store": store}
-        del vb
+        secs = write_kind(folder / kind, kind, vectors, shared, embedder.describe() | _embedder_settings(embedder),
+                          getattr(passages, "DENSE", "heading"), {"lexical": lexical, "store": store})
+        out[kind] = secs | {"lexical": lexical, "store": store}
     shutil.rmtree(shared, ignore_errors=True)
     return out
+
+
+def write_kind(
+    dest: Path,
+    kind: str,
+    vectors: np.ndarray,
+    shared: Path,
+    embedder: dict,
+    represent: str,
+    timings: dict[str, float],
+) -> dict[str, float]:
+    """The index folder ``dest`` of one FAISS kind: the vectors indexed by govsearch's
+    ``FaissBackend`` (timed: ``add`` includes an IVF index's training), ``lexical/`` and
+    ``store/`` hard-linked from ``shared``, and the ``Manifest`` as ``build_index`` writes it.
+    ``timings`` (the shared stages' seconds) go into the manifest beside the vectors'."""
+    shutil.rmtree(dest, ignore_errors=True)
+    t = time.perf_counter()
+    vb = create_backend("faiss", vectors.shape[1], len(vectors), kind=kind)
+    vb.add(vectors)
+    added = time.perf_counter() - t
+    vb.save(dest / "vectors")
+    secs = time.perf_counter() - t
+    for part in ("lexical", "store"):
+        shutil.copytree(shared / part, dest / part, copy_function=_link)
+    Manifest(
+        embedder=embedder,
+        backend=vb.describe(),
+        files={},
+        chunks=len(vectors),
+        represent=represent,
+        corpus="synthetic",
+        timings={"vectors": round(secs, 3)} | {k: round(v, 3) for k, v in timings.items()},
+    ).save(dest)
+    return {"vectors": secs, "vectors_add": added, "vectors_save": secs - added}
 
 
 def _link(src: str, dst: str) -> None:

@@ -14,8 +14,10 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from govsearch.backends.faiss import HNSW_EF_SEARCH  # noqa: E402
+from govsearch.backends.faiss import HNSW_ABOVE, HNSW_EF_SEARCH, IVF_NPROBE, ivf_lists  # noqa: E402
+
 HEAD = "## Scale benchmarks"
+APPROX = {"hnsw": ("ef_search", "efSearch", HNSW_EF_SEARCH), "ivf": ("nprobe", "nprobe", IVF_NPROBE)}
 TARGETS = {"hybrid_p50_ms": 30.0, "hybrid_p95_ms": 80.0, "floor_ratio": 2.0, "non_embed_share": 0.10,
            "peak_share": 0.50, "rss_gib_1m": 8.0, "recall": 0.95}
 
@@ -45,6 +47,22 @@ def _build_stages(r: dict[str, Any], kind: str) -> dict[str, float]:
     return out
 
 
+def _auto_kind(r: dict[str, Any]) -> str:
+    """The FAISS kind govsearch's ``auto`` builds at this size (HNSW where IVF was not measured)."""
+    if int(r["size"]) <= HNSW_ABOVE:
+        return "flat"
+    return "ivf" if "ivf" in r.get("builds", {}) else "hnsw"
+
+
+def _recall_kinds(rec: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Recall rows by approximate kind; a run before IVF was added holds the HNSW sweep alone."""
+    if not rec:
+        return {}
+    if "real_queries" in rec and "hnsw" not in rec:
+        return {"hnsw": {"param": "ef_search", **{k: rec[k] for k in ("real_queries", "passage_like") if k in rec}}}
+    return {k: rec[k] for k in APPROX if k in rec}
+
+
 def plots(results: dict[str, Any], folder: Path) -> list[str]:
     import matplotlib
 
@@ -56,7 +74,7 @@ def plots(results: dict[str, Any], folder: Path) -> list[str]:
     # 1 query latency by size
     if sizes:
         fig, ax = plt.subplots(figsize=(7, 4.2))
-        for kind, style in (("flat", "-"), ("hnsw", "--")):
+        for kind, style in (("flat", "-"), ("hnsw", "--"), ("ivf", "-.")):
             for mode, color in (("hybrid", "C0"), ("dense", "C1"), ("lexical", "C2"), ("faiss_floor", "C3")):
                 xs, ys = [], []
                 for s in sizes:
@@ -84,10 +102,10 @@ def plots(results: dict[str, Any], folder: Path) -> list[str]:
         stages = ["load+parse", "vectors", "lexical", "store"]
         bottom = [0.0] * len(sizes)
         for st in stages:
-            vals = [_build_stages(results["sizes"][s], "hnsw").get(st, 0.0) for s in sizes]
+            vals = [_build_stages(results["sizes"][s], _auto_kind(results["sizes"][s])).get(st, 0.0) for s in sizes]
             ax.bar([_size_name(int(s)) for s in sizes], vals, bottom=bottom, label=st)
             bottom = [b + v for b, v in zip(bottom, vals)]
-        ax.set_ylabel("seconds (HNSW build, embedding excluded)")
+        ax.set_ylabel("seconds (govsearch's FAISS kind, embedding excluded)")
         ax.set_yscale("log")
         ax.legend(fontsize=8)
         ax.set_title("Index build time by stage")
@@ -95,20 +113,25 @@ def plots(results: dict[str, Any], folder: Path) -> list[str]:
         fig.savefig(folder / "build.png", dpi=110)
         plt.close(fig)
         made.append("build.png")
-        # 3 recall vs efSearch
-        fig, ax = plt.subplots(figsize=(7, 4.2))
-        for s in sizes:
-            rec = results["sizes"][s].get("recall", {})
-            for name, style in (("real_queries", "-"), ("passage_like", "--")):
-                if name in rec:
-                    ax.plot([r["ef_search"] for r in rec[name]], [r["recall_at_10"] for r in rec[name]], style,
-                            marker="o", label=f"{_size_name(int(s))} {name}")
-        ax.axhline(TARGETS["recall"], color="grey", lw=0.8)
-        ax.set_xscale("log", base=2)
-        ax.set_xlabel("efSearch")
-        ax.set_ylabel("recall@10 vs exact")
-        ax.legend(fontsize=7)
-        ax.set_title("HNSW recall")
+        # 3 recall vs efSearch (HNSW) and nprobe (IVF)
+        fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), sharey=True)
+        for ax, (kind, (param, label, ours)) in zip(axes, APPROX.items()):
+            for s in sizes:
+                rec = _recall_kinds(results["sizes"][s].get("recall", {})).get(kind, {})
+                for name, style in (("real_queries", "-"), ("passage_like", "--")):
+                    if name in rec:
+                        ax.plot([r[param] for r in rec[name]], [r["recall_at_10"] for r in rec[name]], style,
+                                marker="o", label=f"{_size_name(int(s))} {name}")
+                        if "recall_at_10_ties_1e-6" in rec[name][0]:
+                            ax.plot([r[param] for r in rec[name]], [r["recall_at_10_ties_1e-6"] for r in rec[name]],
+                                    style, marker="x", alpha=0.6, label=f"{_size_name(int(s))} {name}, ties ≤ 1e-6")
+            ax.axhline(TARGETS["recall"], color="grey", lw=0.8)
+            ax.axvline(ours, color="grey", lw=0.8, ls=":")
+            ax.set_xscale("log", base=2)
+            ax.set_xlabel(label)
+            ax.set_title(f"{kind.upper()} recall@10 vs exact")
+            ax.legend(fontsize=6)
+        axes[0].set_ylabel("recall@10 vs exact")
         fig.tight_layout()
         fig.savefig(folder / "recall.png", dpi=110)
         plt.close(fig)
@@ -128,6 +151,17 @@ def plots(results: dict[str, Any], folder: Path) -> list[str]:
         plt.close(fig)
         made.append("embedding.png")
     return made
+
+
+def _recall_cell(x: dict[str, Any]) -> str:
+    cell = f"{x['recall_at_10']:.3f}"
+    if "recall_at_10_ties_1e-6" in x:
+        cell += f" / {x['recall_at_10_ties_1e-6']:.3f}"
+    if "recall_at_10_ties" in x:
+        cell += f" / {x['recall_at_10_ties']:.3f}"
+    if "ms_per_query_one_thread" in x:
+        return cell + f" ({x['ms_per_query_one_thread']:.2f} ms)"
+    return cell + f" ({x['ms_per_query_batched']:.2f} ms batch)"
 
 
 def _mark(ok: bool | None) -> str:
@@ -154,7 +188,15 @@ def _runs(results: dict[str, Any], sizes: list[str]) -> str:
         names = " and ".join(_size_name(int(s)) for s, _ in members)
         out.append(f"{names}: run {date}, command `{command}`, load average {_load(run.get('load_avg_start'))} at the "
                    f"start and {_load(run.get('load_avg_end'))} at the end")
-    return "; ".join(out) + "."
+    text = "; ".join(out) + "."
+    for s in sizes:
+        steps = results["sizes"][s].get("reuse")
+        if steps:
+            text += (f" Added to the {_size_name(int(s))} run afterwards from its folder (`bench.py --reuse-work`, "
+                     f"govsearch at {steps[-1].get('govsearch_commit')}): " + "; ".join(
+                         f"{x['what']} {x['date']}, load average {_load(x['load_avg_start'])} → {_load(x['load_avg_end'])}"
+                         for x in steps) + ".")
+    return text
 
 
 def section(results: dict[str, Any], plots: bool = True) -> str:
@@ -201,7 +243,7 @@ def section(results: dict[str, Any], plots: bool = True) -> str:
             f"(p10–p90 {c0['cos_real_p10_p90'][0]:.3f}–{c0['cos_real_p10_p90'][1]:.3f}); derived vectors give "
             f"{c0['cos_derived_median']:.3f}. Queries are always embedded by the real model, and the embedding cost of "
             "a build is *estimated* from the measured throughput at each passage length (labelled \"estimated\"). "
-            "Figures that depend on vector geometry (HNSW recall, dense results) are therefore those of this noise "
+            "Figures that depend on vector geometry (HNSW and IVF recall, dense results) are therefore those of this noise "
             "model, not of real embeddings."
         )
         L.append("")
@@ -258,16 +300,18 @@ def section(results: dict[str, Any], plots: bool = True) -> str:
         L.append("")
     if sizes:
         L += ["### Parse + chunk, build, incremental update, disk", ""]
-        L.append("| clauses | docs | towns | parse+chunk clauses/s (range) | build stages, s (HNSW; median) | non-embedding share | "
-                 "incremental update, s | index on disk, MB (flat / hnsw; without embedding cache) |")
-        L.append("|---|---|---|---|---|---|---|---|")
+        L.append("| clauses | docs | towns | parse+chunk clauses/s (range) | build stages, s (median) | FAISS index, s "
+                 "(flat / hnsw / ivf) | non-embedding share (govsearch's kind) | incremental update, s | "
+                 "index on disk, MB (flat / hnsw / ivf; without embedding cache) |")
+        L.append("|---|---|---|---|---|---|---|---|---|")
         shares = []
         for s in sizes:
             r = results["sizes"][s]
             pc = r["parse_chunk"]
             pcs = (f"{pc['clauses_per_s']:,.0f} ({pc['clauses_per_s_range'][0]:,.0f}–{pc['clauses_per_s_range'][1]:,.0f})"
                    if "clauses_per_s" in pc else "generated (not parsed)")
-            st = _build_stages(r, "hnsw")
+            auto = _auto_kind(r)
+            st = _build_stages(r, auto)
             non = sum(v for k, v in st.items() if not k.startswith("embed"))
             share = non / (non + st["embed (estimated)"])
             shares.append(share)
@@ -281,10 +325,16 @@ def section(results: dict[str, Any], plots: bool = True) -> str:
                 incs += f"; before the token cache {before['total']:.1f}, of it lexical {before['lexical']:.1f}"
             dk = r["disk_mb"]
             dn = r["disk_mb_without_cache"]
-            n_runs = len(r["builds"].get("hnsw", []))
+            n_runs = len(r["builds"].get(auto, []))
+
+            def per_kind(d, fmt="{:,.0f}"):
+                return " / ".join(fmt.format(d[k]) if k in d else "—" for k in ("flat", "hnsw", "ivf"))
+
+            faiss_s = {k: _build_stages(r, k)["vectors"] for k in ("flat", "hnsw", "ivf") if r["builds"].get(k)}
             L.append(f"| {int(s):,} | {r['documents']:,} | {r['towns']:,} | {pcs} | "
-                     + ", ".join(f"{k} {v:,.1f}" for k, v in st.items()) + f" (n={n_runs}) | {share:.2%} | {incs} | "
-                     f"{dk.get('flat', 0):,.0f} / {dk.get('hnsw', 0):,.0f}; {dn.get('flat', 0):,.0f} / {dn.get('hnsw', 0):,.0f} |")
+                     + ", ".join(f"{k} {v:,.1f}" for k, v in st.items() if k != "vectors") + f" (n={n_runs}) | "
+                     f"{per_kind(faiss_s, '{:,.1f}')} | {share:.2%} ({auto}) | {incs} | "
+                     f"{per_kind(dk)}; {per_kind(dn)} |")
         L.append("")
         L.append("Embedding time at scale is the estimate (chunk count × measured seconds per passage at its length): "
                  "on this machine it is hours to days, so everything else is a small share of a full build. "
@@ -299,15 +349,34 @@ def section(results: dict[str, Any], plots: bool = True) -> str:
                          f"(documents {r.get('generate_s', 0):,.0f} s), vectors derived in {r.get('derive_vectors_s', 0):,.0f} s; "
                          f"the builder process (`benchmarks/build.py`: generation, derived vectors, BM25, store, flat and "
                          f"HNSW) peaked at {r['build_peak_rss_mb'] / 1024:,.1f} GiB resident.")
+                iv = r["builds"].get("ivf", [{}])[0]
+                if "note" in iv:
+                    L.append(f"The IVF index ({ivf_lists(int(s)):,} lists) was added afterwards from the flat index's "
+                             f"vectors with `FaissBackend` (`bench.py --reuse-work`): {iv['vectors']:,.0f} s on 2 threads "
+                             f"(training + adding {iv['vectors_add']:,.0f} s, writing {iv['vectors_save']:,.0f} s; load "
+                             f"average {_load(iv['load_avg_start'])} → {_load(iv['load_avg_end'])}); its lexical and store "
+                             "stages are the run's (the folders are hard links).")
+                bm = r.get("bm25_rebuild")
+                if bm:
+                    L.append(f"The BM25 stage timed again with the current builder ({bm['date']}, govsearch at "
+                             f"{bm['govsearch_commit']}: `build.build_lexical`, i.e. `LexicalIndex.build` with its token "
+                             f"cache and `bm25_from_ids`, jieba in {bm['procs']} processes): **{bm['total_s']:,.0f} s** "
+                             f"({bm['build_s']:,.0f} s to build, {bm['save_s']:,.1f} s to write; load average "
+                             f"{_load(bm['load_avg_start'])} → {_load(bm['load_avg_end'])}) against "
+                             f"{_build_stages(r, 'flat').get('lexical', 0):,.0f} s in the run (the old per-passage "
+                             f"path); its scores equal the run's index (max difference {bm['max_abs_score_diff_vs_run']:.1g} "
+                             f"over {bm['queries_compared']} queries). The table keeps the run's figure."
+                             + (f" {bm['cpu_note']}" if bm.get("cpu_note") else ""))
         L.append("")
         if plots:
             L += ["![build stages](build.png)", ""]
-        targets.append(("non-embedding ≤ 10% of build time", ", ".join(f"{_size_name(int(s))}: {x:.2%}" for s, x in zip(sizes, shares)),
+        targets.append(("non-embedding ≤ 10% of build time (FAISS kind govsearch picks: flat ≤ 200k, IVF above)", ", ".join(f"{_size_name(int(s))}: {x:.2%}" for s, x in zip(sizes, shares)),
                         _mark(all(x <= 0.10 for x in shares))))
         L += ["### Query latency (ms, query embedding included)", ""]
         L.append("| clauses | FAISS | dense p50/p95 | lexical p50/p95 | hybrid p50/p95 | hybrid + town filter p50/p95 | "
-                 "raw FAISS + query embedding p50/p95 (floor) | FAISS alone p50 | ask p50/p95 | towns p50/p95 | compare p50/p95 | RSS after queries, MB |")
-        L.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+                 "raw FAISS + query embedding p50/p95 (floor) | FAISS alone p50 | ask p50/p95 | towns p50/p95 | compare p50/p95 | "
+                 "RSS after open / after queries / peak, MB | load average (1, 5 min) at start / end |")
+        L.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for s in sizes:
             r = results["sizes"][s]
             rows = [(kind, q) for kind, q in r.get("queries", {}).items()]
@@ -318,33 +387,57 @@ def section(results: dict[str, Any], plots: bool = True) -> str:
                 def pp(k):
                     return f"{la[k]['p50_ms']:.1f} / {la[k]['p95_ms']:.1f}" if k in la else "—"
 
+                rss = q["rss_mb"]
+                peak = f"{rss['peak']:,.0f}" if "peak_inherited_ru_maxrss" not in rss or "VmHWM" in rss.get("peak_note", "") else "—"
+                loads = (f"{_load(q['load_avg_start'][:2])} / {_load(q['load_avg_end'][:2])}" if q.get("load_avg_start")
+                         else "run's")
                 L.append(f"| {int(s):,} | {kind} | {pp('dense')} | {pp('lexical')} | {pp('hybrid')} | {pp('hybrid_town')} | "
                          f"{pp('faiss_floor')} | {la['faiss_only']['p50_ms']:.2f} | {pp('ask')} | {pp('towns')} | {pp('compare')} | "
-                         f"{q['rss_mb']['after_queries']:,.0f} |")
+                         f"{rss['after_open']:,.0f} / {rss['after_queries']:,.0f} / {peak} | {loads} |")
             b = r.get("baseline")
             if b:
                 L.append(f"| {int(s):,} | LangChain 300/50 + flat FAISS ({b['pieces']:,} pieces) | — | — | — | — | "
                          f"{b['query']['p50_ms']:.1f} / {b['query']['p95_ms']:.1f} | {b['faiss_only']['p50_ms']:.2f} | — | — | — | "
-                         + (f"{b['memory_mb']:,.0f} for vectors + piece texts |" if "memory_mb" in b else "— |"))
+                         + (f"{b['memory_mb']:,.0f} for vectors + piece texts | run's |" if "memory_mb" in b else "— | run's |"))
         L.append("")
         if plots:
             L += ["![latency](latency.png)", ""]
-        L += ["### HNSW recall@10 against exact search", ""]
-        L.append("| clauses | queries | " + " | ".join(f"ef={e}" for e in (16, 32, 64, 128, 256, 512)) + " |")
-        L.append("|---|---|" + "---|" * 6)
+        L += ["### Approximate indexes: recall@10 against exact search", ""]
+        for kind, (param, label, ours) in APPROX.items():
+            rows_by_size = [(s, _recall_kinds(results["sizes"][s].get("recall", {})).get(kind)) for s in sizes]
+            rows_by_size = [(s, rec) for s, rec in rows_by_size if rec]
+            if not rows_by_size:
+                continue
+            values = sorted({x[param] for _, rec in rows_by_size for name in ("real_queries", "passage_like")
+                             for x in rec.get(name, [])})
+            L += [f"#### {kind.upper()} by {label} (govsearch searches with {label} {ours})", ""]
+            L.append("| clauses | queries | " + " | ".join(f"{label} {v}" for v in values) + " |")
+            L.append("|---|---|" + "---|" * len(values))
+            for s, rec in rows_by_size:
+                for name in ("real_queries", "passage_like"):
+                    if name not in rec:
+                        continue
+                    by = {x[param]: x for x in rec[name]}
+                    L.append(f"| {int(s):,} | {name} | " + " | ".join(_recall_cell(by[v]) if v in by else "—" for v in values) + " |")
+            L.append("")
+        L.append("Each cell: recall@10 by row id / counting a result within 1e-6 of the exact 10th score as found / within "
+                 "0.001, and the FAISS time per query, without embedding: one query at a time on one thread, as govsearch "
+                 "searches (rows measured before IVF was added, 10k and 100k, give recall by id only and the time per query of a 50- or 500-query batch on both threads, marked \"batch\"). "
+                 "`real_queries` are the 50 benchmark queries embedded by the model; `passage_like` are 500 vectors drawn "
+                 "like passages (skeleton + noise). The scores HNSW-Flat and IVF-Flat return are exact inner products, so a "
+                 "result within 1e-6 of the exact 10th score is a float-rounding tie — in this corpus mostly an exact "
+                 "duplicate vector (identical clause texts get identical derived vectors), of which the exact top 10 holds "
+                 "an arbitrary subset.")
         for s in sizes:
             rec = results["sizes"][s].get("recall", {})
-            for name in ("real_queries", "passage_like"):
-                if name in rec:
-                    L.append(f"| {int(s):,} | {name} | " + " | ".join(
-                        f"{x['recall_at_10']:.3f}"
-                        + (f" / {x['recall_at_10_ties']:.3f}" if "recall_at_10_ties" in x else "")
-                        + f" ({x['ms_per_query_batched']:.2f} ms)" for x in rec[name]) + " |")
-        L.append("")
-        L.append("Each cell: recall@10 by row id / counting a result within 0.001 of the exact 10th score as found "
-                 "(where measured), and the FAISS time per query in a batch, without embedding. govsearch searches "
-                 f"with efSearch = {HNSW_EF_SEARCH}. `real_queries` are the 50 benchmark queries embedded by the model; "
-                 "`passage_like` are 500 vectors drawn like passages (skeleton + noise).")
+            if "hnsw" in rec or "ivf" in rec:
+                L.append("")
+                L.append(f"{_size_name(int(s))}: exact search (flat, one thread) {rec.get('flat_ms_per_query', 0):.1f} ms a "
+                         f"query; median gap between the exact 1st and 10th scores {rec.get('real_queries_gap_1_10', 0):.4f} "
+                         f"and between the 10th and 11th {rec.get('real_queries_gap_10_11', 0):.5f} for the real queries "
+                         f"({rec.get('passage_like_gap_1_10', 0):.4f} and {rec.get('passage_like_gap_10_11', 0):.5f} "
+                         f"passage-like); measured at load average {_load(rec.get('load_avg_start'))} → "
+                         f"{_load(rec.get('load_avg_end'))}.")
         L.append("")
         if plots:
             L += ["![recall](recall.png)", ""]
@@ -364,20 +457,45 @@ def section(results: dict[str, Any], plots: bool = True) -> str:
                                 _mark(h["p50_ms"] <= 2 * fl["p50_ms"])))
         s1m = results["sizes"].get("1000000")
         if s1m:
-            q = s1m.get("queries", {}).get("hnsw")
-            if q:
-                gib = max(q["rss_mb"]["peak"], q["rss_mb"]["after_queries"]) / 1024
-                targets.append(("1M fits in 8 GiB (HNSW index opened and queried)", f"peak RSS {gib:.2f} GiB", _mark(gib <= 8)))
+            for kind in ("ivf", "hnsw"):
+                q = s1m.get("queries", {}).get(kind)
+                if not q:
+                    continue
+                rss = q["rss_mb"]
+                gib = max(rss["peak"], rss["after_queries"]) / 1024
+                picked = " — what govsearch builds at 1M" if kind == "ivf" else ""
+                targets.append((f"1M fits in 8 GiB ({kind.upper()} index opened and queried{picked})",
+                                f"peak RSS {gib:.2f} GiB (VmHWM; {rss['after_open'] / 1024:.2f} GiB after opening)",
+                                _mark(gib <= 8)))
                 h = q["latency"]["hybrid"]
-                targets.append(("1M hybrid p50 ≤ 30 ms, p95 ≤ 80 ms (hnsw; the 100k target, applied at 1M)",
-                                f"{h['p50_ms']:.1f} / {h['p95_ms']:.1f} ms", _mark(h["p50_ms"] <= 30 and h["p95_ms"] <= 80)))
-            rec = s1m.get("recall", {})
-            r128 = [x for x in rec.get("real_queries", []) if x["ef_search"] == HNSW_EF_SEARCH]
-            r128p = [x for x in rec.get("passage_like", []) if x["ef_search"] == HNSW_EF_SEARCH]
-            if r128:
-                vals = [r128[0]["recall_at_10"]] + ([r128p[0]["recall_at_10"]] if r128p else [])
-                targets.append((f"1M HNSW recall@10 ≥ 0.95 (efSearch {HNSW_EF_SEARCH}, govsearch's)",
-                                " / ".join(f"{v:.3f}" for v in vals) + " (real queries / passage-like)", _mark(min(vals) >= 0.95)))
+                load = (f"; load average (1 min) {_load(q['load_avg_start'][:1])} at the start, {_load(q['load_avg_end'][:1])} "
+                        "at the end" if q.get("load_avg_start") else "")
+                load += f" ({q['note']})" if q.get("note") else ""
+                targets.append((f"1M hybrid p50 ≤ 30 ms, p95 ≤ 80 ms ({kind}; the 100k target, applied at 1M)",
+                                f"{h['p50_ms']:.1f} / {h['p95_ms']:.1f} ms{load}", _mark(h["p50_ms"] <= 30 and h["p95_ms"] <= 80)))
+            kinds = _recall_kinds(s1m.get("recall", {}))
+            for kind in ("ivf", "hnsw"):
+                rec = kinds.get(kind)
+                if not rec:
+                    continue
+                param, label, ours = APPROX[kind]
+                at = {name: next((x for x in rec.get(name, []) if x[param] == ours), None) for name in ("real_queries", "passage_like")}
+                at = {k: v for k, v in at.items() if v}
+                if not at:
+                    continue
+                judged = "recall_at_10_ties_1e-6" if all("recall_at_10_ties_1e-6" in x for x in at.values()) else "recall_at_10"
+                how = "counting exact-score ties ≤ 1e-6 as found" if judged != "recall_at_10" else "by row id"
+                measured = "; ".join(
+                    f"{name.replace('_', ' ')}: {x['recall_at_10']:.3f} by row id"
+                    + (f", {x['recall_at_10_ties_1e-6']:.3f} with ties ≤ 1e-6" if "recall_at_10_ties_1e-6" in x else "")
+                    + (f", {x['recall_at_10_ties']:.3f} with ties ≤ 0.001" if "recall_at_10_ties" in x else "")
+                    for name, x in at.items())
+                if kind == "ivf":
+                    what = (f"1M recall@10 ≥ 0.95, IVF ({ivf_lists(1_000_000):,} lists, nprobe {ours}: govsearch's kind "
+                            f"and setting at 1M; judged {how})")
+                else:
+                    what = f"1M recall@10 ≥ 0.95, HNSW (efSearch {ours}; `--kind hnsw`, no longer the default; judged {how})"
+                targets.append((what, measured, _mark(min(x[judged] for x in at.values()) >= 0.95)))
     if targets:
         L += ["### Targets of issue 6", "", "| target | measured | |", "|---|---|---|"]
         L += [f"| {a} | {b} | {c} |" for a, b, c in targets]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -75,7 +76,32 @@ def test_harness_runs_end_to_end(tmp_path):
     res = json.loads(out.read_text())
     r = res["sizes"]["300"]
     assert r["chunks"] == 300
-    assert {"flat", "hnsw"} <= set(r["queries"])
+    assert {"flat", "hnsw", "ivf"} <= set(r["queries"]) and {"flat", "hnsw", "ivf"} <= set(r["builds"])
     assert r["queries"]["flat"]["latency"]["hybrid"]["n"] > 0
+    assert r["queries"]["ivf"]["latency"]["hybrid"]["n"] > 0 and r["queries"]["ivf"]["backend"]["kind"] == "ivf"
+    assert r["disk_mb"]["ivf"] > 0
+    for kind, param in (("hnsw", "ef_search"), ("ivf", "nprobe")):
+        rows = r["recall"][kind]["real_queries"]
+        assert [x[param] for x in rows] == sorted(x[param] for x in rows) and len(rows) >= 6
+        for x in rows:
+            assert 0 <= x["recall_at_10"] <= x["recall_at_10_ties_1e-6"] <= x["recall_at_10_ties"] <= 1
+            assert x["ms_per_query_one_thread"] > 0
     text = report.read_text("utf-8")
     assert "## Retrieval quality\n\nkept" in text and "## Scale benchmarks" in text
+    assert "#### IVF by nprobe" in text and "| 300 | ivf |" in text
+
+    # --reuse-work: the IVF folder made again from the flat one, BM25 re-timed, merged into the same entry
+    shutil.rmtree(tmp_path / "work" / "300" / "ivf")
+    del r["builds"]["ivf"], r["queries"]["ivf"], r["recall"]["ivf"]
+    out.write_text(json.dumps(res))
+    cmd = [sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--quick", "--reuse-work", str(tmp_path / "work" / "300"),
+           "--kinds", "ivf", "--rebuild-bm25", "--repeat", "1", "--answer-queries", "1", "--no-plots",
+           "--results", str(out), "--report", str(report)]
+    subprocess.run(cmd, check=True, env=env, cwd=ROOT, timeout=600)
+    r = json.loads(out.read_text())["sizes"]["300"]
+    assert r["builds"]["ivf"][0]["vectors"] > 0 and r["queries"]["ivf"]["latency"]["hybrid"]["n"] > 0
+    assert r["recall"]["ivf"]["real_queries"] and r["recall"]["hnsw"]["real_queries"]
+    assert r["bm25_rebuild"]["passages"] == 300 and r["bm25_rebuild"]["max_abs_score_diff_vs_run"] < 1e-5
+    assert [x["what"] for x in r["reuse"]] == ["build ivf", "recall of hnsw, ivf", "BM25 rebuild", "query worker ivf"]
+    assert json.loads((tmp_path / "work" / "300" / "ivf" / "manifest.json").read_text())["backend"]["kind"] == "ivf"
+    assert "## Retrieval quality\n\nkept" in report.read_text("utf-8")
