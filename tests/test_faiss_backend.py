@@ -93,3 +93,16 @@ def test_a_damaged_file_names_the_rebuild(tmp_path):
     (tmp_path / "vectors.faiss").write_bytes(b"not an index")
     with pytest.raises(BadIndexError, match="--rebuild"):
         FaissBackend.load(tmp_path, {"kind": "ivf"})
+
+
+@pytest.mark.parametrize("kind", ["flat", "ivf", "hnsw"])
+@pytest.mark.parametrize("passing", [7, 4_000, 9_000])
+def test_filtered_search_finds_the_best_allowed_rows_however_many_pass(kind, passing):
+    v = clustered(12_000)
+    backend = FaissBackend(v.shape[1], kind=kind)
+    backend.add(v)
+    allowed = np.sort(np.random.default_rng(2).choice(len(v), passing, replace=False))
+    q = v[allowed[3]]
+    rows, _ = backend.search(q, 5, allowed)
+    assert set(rows.tolist()) <= set(allowed.tolist())
+    assert allowed[3] in rows.tolist()
