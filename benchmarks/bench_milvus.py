@@ -380,7 +380,8 @@ def index_wait(mb: Any, timeout: float = 3600) -> float:
         except Exception as e:
             print(f"describe_index failed: {e}", flush=True)
             return time.perf_counter() - t
-        if not d.get("pending_index_rows") and d.get("indexed_rows", 0) >= d.get("total_rows", 0):
+        # the 2.3 server reports pending_index_rows = total rows even when finished: read state and indexed rows
+        if str(d.get("state", "Finished")) == "Finished" and d.get("indexed_rows", 0) >= d.get("total_rows", 0):
             return time.perf_counter() - t
         time.sleep(1)
     return time.perf_counter() - t
