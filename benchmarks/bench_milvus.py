@@ -1,16 +1,28 @@
 """FAISS, Milvus Lite and a real Milvus server, side by side on the same synthetic clauses.
 
-    python benchmarks/bench_milvus.py --sizes 100000 [--queries 200] [--kind auto|flat|hnsw]
-        [--consistency Bounded Strong] [--write]
+    python benchmarks/bench_milvus.py --sizes 100000 [--queries 200] [--kind auto|flat|ivf|hnsw ...]
+        [--skip lite:hnsw ...] [--consistency Bounded Strong] [--wait-index] [--out results-milvus-1m.json] [--write]
 
 For each size: ingest throughput (vectors already computed: embedding excluded),
 query latency p50/p95 for k=10 with no filter, a town filter and a date range,
 and recall@10 against exact search (numpy over the same vectors and filter).
 All three run through govsearch's own backend classes (``create_backend``,
 ``add_rows``/``publish``, ``search``), at the kind govsearch picks for the size
-(exact up to 200k rows, HNSW above) or the one ``--kind`` names. Milvus
-searches are timed at each ``--consistency`` level (default: Bounded, what
-govsearch reads at once an index is more than a few seconds old).
+(``auto``) or the ones ``--kind`` names: with several kinds (``--kind ivf hnsw``)
+every backend is built and searched at each kind in the same run, on the same
+vectors and queries (``--skip server:hnsw`` leaves one backend/kind pair out;
+backends are ``faiss``, ``lite``, ``server``). Milvus searches are timed at
+each ``--consistency`` level (default: Bounded, what govsearch reads at once an
+index is more than a few seconds old).
+
+Besides time and recall each backend records what it cheaply can of memory and
+disk: the resident size of this process after the backend was built and
+searched (FAISS and Milvus Lite run in it), the server process's resident size
+(psutil), and the size on disk of the FAISS file, the Lite database folder and
+the server's data folder. The raw data is rewritten after every backend, so a
+run stopped midway keeps what it measured. ``--wait-index`` times searches only
+once Milvus reports every row indexed (the 2.3 server indexes its last sealed
+segment after govsearch's build has returned) and records that wait apart.
 
 Clauses and metadata come from ``benchmarks/synth.py`` (``generate``,
 ``corpus_chunks``); vectors from its derived-vector model, whose skeleton
@@ -21,8 +33,8 @@ true near neighbour. The Milvus server is the PyPI ``milvus`` package (2.3.x)
 on a free loopback port with a temporary data folder.
 
 ``--write`` puts the figures in the "## Milvus" section of
-``benchmarks/RESULTS.md`` (other sections are left as they are) and the raw
-data in ``benchmarks/results-milvus.json``.
+``benchmarks/RESULTS.md`` (other sections are left as they are); the raw data
+goes to ``benchmarks/results-milvus.json`` or the file ``--out`` names.
 """
 
 from __future__ import annotations
@@ -30,6 +42,7 @@ from __future__ import annotations
 import argparse
 import glob
 import json
+import logging
 import os
 import re
 import shutil
@@ -156,33 +169,124 @@ def run_queries(search: Callable, vecs, cols, qs, conds, truth) -> dict[str, Any
     return out
 
 
+def disk_bytes(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) if path.exists() else 0
+
+
+def rss_gib(pid: int | None = None) -> float | None:
+    try:
+        import psutil
+
+        return round(psutil.Process(pid).memory_info().rss / 2**30, 2)
+    except Exception:
+        return None
+
+
+def peak_rss_gib() -> float:
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 class Server:
+    """The PyPI ``milvus`` server on free loopback ports, its embedded etcd included.
+
+    The package picks free ports for every Milvus component but leaves the embedded etcd on
+    its defaults (2379 and peer 2380), so a second server on the same machine waits for ever
+    for an etcd it cannot start (or reaches the other server's). Here etcd gets its own ports
+    through an etcd config file (``ETCD_CONFIG_PATH``, read by Milvus 2.3)."""
+
     def __init__(self, base: Path) -> None:
         import milvus
 
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self.base = base
+        self.port = free_port()
         self.s = milvus.MilvusServer()
         self.s.set_base_dir(str(base))
         self.s.listen_port = self.port
+        etcd, peer = free_port(), free_port()
+        self.s.config.set("etcd_port", etcd)
+        self.etcd_config = base.parent / "embed-etcd.yaml"
+        self.etcd_config.parent.mkdir(parents=True, exist_ok=True)
+        self.etcd_config.write_text(
+            f"listen-client-urls: http://127.0.0.1:{etcd}\nadvertise-client-urls: http://127.0.0.1:{etcd}\n"
+            f"listen-peer-urls: http://127.0.0.1:{peer}\ninitial-advertise-peer-urls: http://127.0.0.1:{peer}\n"
+            f"initial-cluster: default=http://127.0.0.1:{peer}\n",
+            "utf-8",
+        )
+        os.environ["ETCD_CONFIG_PATH"] = str(self.etcd_config)
 
     def __enter__(self) -> "Server":
         t = time.perf_counter()
-        self.s.start()
+        try:
+            self.s.start()
+        except Exception:
+            self.s.stop()
+            self.keep_logs()
+            raise
         self.startup = time.perf_counter() - t
+        resolved = self.s.config.get("etcd_port")
+        if f":{resolved}\n" not in self.etcd_config.read_text("utf-8"):
+            print(f"warning: Milvus was given etcd port {resolved}, the etcd config another", flush=True)
         return self
 
     def __exit__(self, *exc) -> None:
         self.s.stop()
+        self.keep_logs()
+
+    def keep_logs(self) -> None:
+        """Copy the server's logs out of the temporary folder (benchmarks/.cache/milvus-server-logs)."""
+        keep = HERE / ".cache" / "milvus-server-logs" / time.strftime("%Y%m%d-%H%M%S")
+        shutil.copytree(self.base / "logs", keep, dirs_exist_ok=True, ignore_dangling_symlinks=True)
+        print(f"milvus server logs kept in {keep}", flush=True)
+
+    def alive(self) -> bool:
+        proc = getattr(self.s, "server_proc", None)
+        return proc is not None and proc.poll() is None
+
+    def ensure(self) -> None:
+        """Restart the server (same data folder) if it died, saying so."""
+        if self.alive():
+            return
+        print(f"milvus server (pid {self.pid}) is gone: exit code "
+              f"{getattr(self.s.server_proc, 'returncode', None)}; restarting", flush=True)
+        try:
+            self.keep_logs()
+        except Exception as e:
+            print(f"keeping its logs failed: {e}", flush=True)
+        self.s.stop()
+        self.__enter__()
+        self.restarts = getattr(self, "restarts", 0) + 1
+        print(f"milvus server up again in {self.startup:.1f}s (pid {self.pid})", flush=True)
 
     @property
     def uri(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def pid(self) -> int | None:
+        proc = getattr(self.s, "server_proc", None)
+        return proc.pid if proc is not None else None
+
 
 def bench_size(
-    n: int, n_queries: int, work: Path, server_uri: str | None, kind: str = "auto", levels: tuple[str, ...] = ("Bounded",)
+    n: int,
+    n_queries: int,
+    work: Path,
+    server: "Server | None",
+    kinds: tuple[str, ...] = ("auto",),
+    levels: tuple[str, ...] = ("Bounded",),
+    skip: tuple[str, ...] = (),
+    saved: Callable[[dict[str, Any]], None] = lambda res: None,
+    wait_index: bool = False,
 ) -> dict[str, Any]:
     t = time.perf_counter()
     chunks, vecs, how = data(n)
@@ -195,35 +299,92 @@ def bench_size(
     allowed = {kind: [allowed_rows(cols, c[kind]) for c in conds] for kind in ("none", "town", "date")}
     truth = {kind: [exact(vecs, q, a) for q, a in zip(qs, allowed[kind])] for kind in allowed}
     sel = {kind: float(np.mean([len(a) if a is not None else n for a in allowed[kind]])) for kind in allowed}
-    res: dict[str, Any] = {"clauses": len(chunks), "vectors": how, "mean_rows_passing": sel, "backends": {}}
+    res: dict[str, Any] = {"clauses": len(chunks), "vectors": how, "mean_rows_passing": sel, "backends": {},
+                           "rss_gib_after_data": rss_gib()}
+    print(f"[{n}] queries and exact truth ready, {time.perf_counter() - t:.0f}s; rss {rss_gib()} GiB", flush=True)
 
-    # FAISS: filters become row ids (as govsearch.Filters does), FAISS searches those
-    fb = create_backend("faiss", vecs.shape[1], n, kind=kind)
-    dt, _ = timed(lambda: (fb.add(vecs), fb.save(work / "faiss")))
-    faiss_search = lambda q, c: fb.search(q, K, allowed_rows(cols, c))[0]  # noqa: E731
-    res["backends"]["FAISS"] = {"kind": fb.kind, "ingest_s": round(dt, 2), "ingest_per_s": round(n / dt)}
-    res["backends"]["FAISS"] |= run_queries(faiss_search, vecs, cols, qs, conds, truth)
-    print(f"[{n}] FAISS: {res['backends']['FAISS']}", flush=True)
+    def name(label: str, kind: str, level: str | None = None) -> str:
+        parts = [label] + ([kind] if len(kinds) > 1 else []) + ([level] if level and (len(levels) > 1 or level != "Bounded") else [])
+        return ", ".join(parts)
 
-    places = [("Milvus Lite", str(work / "lite.db"))]
-    if server_uri:
-        places.append(("Milvus server 2.3", server_uri))
-    for label, uri in places:
-        mb = create_backend("milvus", vecs.shape[1], n, uri=uri, collection="bench", kind=kind)
-        dt, _ = timed(lambda: (mb.add_rows(vecs, chunks), mb.publish()))
-        search = lambda q, c: mb.search(q, K, conditions=c)[0]  # noqa: E731
-        for level in levels:
-            mb.read_consistency = level
-            r = {"kind": mb.kind, "ingest_s": round(dt, 2), "ingest_per_s": round(n / dt)}
-            r |= run_queries(search, vecs, cols, qs, conds, truth)
-            name = f"{label}, {level}" if len(levels) > 1 or level != "Bounded" else label
-            res["backends"][name] = r
-            print(f"[{n}] {name}: {r}", flush=True)
-        try:
-            mb._client.drop_collection(mb.collection)
-        except Exception:
-            pass
+    for kind in kinds:
+        if "faiss:" + kind not in skip:
+            # FAISS: filters become row ids (as govsearch.Filters does), FAISS searches those
+            fb = create_backend("faiss", vecs.shape[1], n, kind=kind)
+            folder = work / f"faiss-{kind}"
+            dt, _ = timed(lambda: (fb.add(vecs), fb.save(folder)))
+            faiss_search = lambda q, c: fb.search(q, K, allowed_rows(cols, c))[0]  # noqa: E731
+            r = {"label": "FAISS", "kind": fb.kind, "settings": fb.describe(), "ingest_s": round(dt, 2),
+                 "ingest_per_s": round(n / dt)}
+            r |= run_queries(faiss_search, vecs, cols, qs, conds, truth)
+            r |= {"disk_gib": round(disk_bytes(folder) / 2**30, 2), "client_rss_gib": rss_gib()}
+            res["backends"][name("FAISS", kind)] = r
+            print(f"[{n}] FAISS {kind}: {r}", flush=True)
+            saved(res)
+            del fb
+            shutil.rmtree(folder, ignore_errors=True)
+
+        places = []
+        if server is not None and "server:" + kind not in skip:
+            places.append(("Milvus server 2.3", server.uri, work / "server"))
+        if "lite:" + kind not in skip:
+            places.append(("Milvus Lite", str(work / f"lite-{kind}.db"), work / f"lite-{kind}.db"))
+        for label, uri, where in places:
+            if server is not None and uri == server.uri:
+                server.ensure()
+            before = rss_gib()
+            mb = create_backend("milvus", vecs.shape[1], n, uri=uri, collection=f"bench_{kind}", kind=kind)
+            t0 = time.perf_counter()
+            mb.add_rows(vecs, chunks)
+            t_insert = time.perf_counter() - t0  # inserts, flush, index build, load
+            mb.publish()
+            dt = time.perf_counter() - t0
+            waited = index_wait(mb) if wait_index else None
+            search = lambda q, c: mb.search(q, K, conditions=c)[0]  # noqa: E731
+            for level in levels:
+                mb.read_consistency = level
+                r = {"label": label, "kind": mb.kind, "settings": {k: v for k, v in mb.describe().items() if k in ("kind", "lists", "nprobe")},
+                     "ingest_s": round(dt, 2), "ingest_per_s": round(n / dt), "add_rows_s": round(t_insert, 2)}
+                if waited is not None:  # the rest of the index build, after govsearch's build returned
+                    r |= {"index_wait_s": round(waited, 2), "ingest_indexed_per_s": round(n / (dt + waited))}
+                r |= run_queries(search, vecs, cols, qs, conds, truth)
+                r |= {"disk_gib": round(disk_bytes(where) / 2**30, 2), "client_rss_gib": rss_gib(),
+                      "client_rss_before_gib": before}
+                if server is not None and uri == server.uri:
+                    r["server_rss_gib"] = rss_gib(server.pid)
+                res["backends"][name(label, kind, level)] = r
+                print(f"[{n}] {name(label, kind, level)}: {r}", flush=True)
+                saved(res)
+            try:
+                mb._client.drop_alias(mb.alias)
+                mb._client.drop_collection(mb.collection)
+            except Exception as e:
+                print(f"[{n}] dropping {mb.collection} failed: {e}", flush=True)
+            if not str(uri).startswith("http"):
+                try:
+                    mb._client.close()
+                except Exception:
+                    pass
+                shutil.rmtree(where, ignore_errors=True)
+            del mb
     return res
+
+
+def index_wait(mb: Any, timeout: float = 3600) -> float:
+    """Seconds until Milvus reports no rows waiting for the vector index (a build returns
+    after flush + load; the server indexes its last sealed segments after that)."""
+    t = time.perf_counter()
+    while time.perf_counter() - t < timeout:
+        try:
+            d = mb._client.describe_index(mb.collection, "vector")
+        except Exception as e:
+            print(f"describe_index failed: {e}", flush=True)
+            return time.perf_counter() - t
+        # the 2.3 server reports pending_index_rows = total rows even when finished: read state and indexed rows
+        if str(d.get("state", "Finished")) == "Finished" and d.get("indexed_rows", 0) >= d.get("total_rows", 0):
+            return time.perf_counter() - t
+        time.sleep(1)
+    return time.perf_counter() - t
 
 
 def table(results: dict[str, Any]) -> str:
@@ -237,6 +398,7 @@ def table(results: dict[str, Any]) -> str:
                      "| recall@10 none / town / date |")
         lines.append("|---|---|---|---|---|---|---|")
         for name, r in size["backends"].items():
+            name = r.get("label", name)
             rec = " / ".join(f"{r[k]['recall@10']:.3f}" if r[k]["recall@10"] is not None else "–"
                              for k in ("none", "town", "date"))
             lines.append(
@@ -247,7 +409,7 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write_section(results: dict[str, Any], notes: str) -> None:
+def write_section(results: dict[str, Any], notes: str, raw: str = "results-milvus.json") -> None:
     path = HERE / "RESULTS.md"
     m = results["machine"]
     body = (
@@ -255,7 +417,7 @@ def write_section(results: dict[str, Any], notes: str) -> None:
         f"Machine: {m['cpu']}, {m['cores']} cores (lscpu); run {m['date']}; load average at the start "
         f"{', '.join(map(str, m['load_avg_start']))} (shared machine). pymilvus {m['pymilvus']}, Milvus server "
         f"{m['milvus_server']} (PyPI `milvus`, standalone, loopback gRPC), Python {m['python']}. Command: "
-        f"`python benchmarks/bench_milvus.py {' '.join(results['argv'])}`. Raw data: `benchmarks/results-milvus.json`.\n\n"
+        f"`python benchmarks/bench_milvus.py {' '.join(results['argv'])}`. Raw data: `benchmarks/{raw}`.\n\n"
         "Ingest excludes embedding (vectors are computed before the clock starts) and includes everything the "
         "backend does to make the vectors searchable: for FAISS `add` + write the file; for Milvus create the "
         "collection, batched inserts of vectors with every scalar field (text, town, date, type, path, heading), "
@@ -280,23 +442,37 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", type=int, nargs="+", default=[100_000])
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--no-server", action="store_true")
-    ap.add_argument("--kind", default="auto", choices=["auto", "flat", "hnsw"])
+    ap.add_argument("--kind", nargs="+", default=["auto"], choices=["auto", "flat", "ivf", "hnsw"])
+    ap.add_argument("--skip", nargs="*", default=[], help="backend:kind pairs to leave out, e.g. lite:hnsw faiss:hnsw")
+    ap.add_argument("--wait-index", action="store_true",
+                    help="after each Milvus build, wait until the server reports every row indexed before timing searches")
+    ap.add_argument("--out", default="results-milvus.json", help="raw data file (in benchmarks/)")
     ap.add_argument("--consistency", nargs="+", default=["Bounded"], choices=["Strong", "Bounded", "Session", "Eventually"])
     ap.add_argument("--write", action="store_true")
     ap.add_argument("--notes", default="")
     args = ap.parse_args(argv)
+    import pymilvus  # noqa: F401  (its logging config first, then quieten it)
+
+    logging.getLogger("pymilvus").setLevel(logging.CRITICAL)  # "alias not found" of every new build's alias lookup
     results: dict[str, Any] = {"machine": machine(), "argv": argv, "sizes": []}
+    out = HERE / args.out
+
+    def save(partial: dict[str, Any] | None = None) -> None:
+        sizes = results["sizes"] + ([partial] if partial is not None else [])
+        out.write_text(json.dumps(results | {"sizes": sizes}, ensure_ascii=False, indent=1), "utf-8")
+
     work = Path(tempfile.mkdtemp(prefix="bench-milvus-"))
     try:
         server = None if args.no_server else Server(work / "server")
         if server:
             server.__enter__()
             results["server_startup_s"] = round(server.startup, 1)
-            print(f"milvus server up in {server.startup:.1f}s on {server.uri}", flush=True)
+            print(f"milvus server up in {server.startup:.1f}s on {server.uri} (pid {server.pid})", flush=True)
         try:
             for n in args.sizes:
                 results["sizes"].append(
-                    bench_size(n, args.queries, work, server.uri if server else None, args.kind, tuple(args.consistency))
+                    bench_size(n, args.queries, work, server, tuple(args.kind), tuple(args.consistency),
+                               tuple(args.skip), save, args.wait_index)
                 )
         finally:
             if server:
@@ -304,10 +480,12 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     results["machine"]["load_avg_end"] = [round(x, 1) for x in os.getloadavg()]
-    (HERE / "results-milvus.json").write_text(json.dumps(results, ensure_ascii=False, indent=1), "utf-8")
+    results["machine"]["date_end"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    results["peak_rss_gib"] = peak_rss_gib()
+    save()
     print(table(results))
     if args.write:
-        write_section(results, args.notes)
+        write_section(results, args.notes, args.out)
     return 0
 
 
