@@ -517,3 +517,24 @@ def test_approximate_milvus_index_finds_what_faiss_finds(small_corpus, tmp_path,
     for q in ("飞线充电", "桥梁"):
         assert [_key(h) for h in approx.search(q, k=3, mode="dense")] == [_key(h) for h in exact.search(q, k=3, mode="dense")]
     approx.close()
+
+
+def test_a_build_waits_until_milvus_has_indexed_every_row(small_corpus, tmp_path, monkeypatch):
+    from pymilvus import MilvusClient
+
+    from govsearch.backends import milvus as milvus_backend
+
+    real, seen = MilvusClient.describe_index, []
+
+    def still_indexing_twice(self, collection_name, index_name, **kw):
+        d = dict(real(self, collection_name, index_name, **kw))
+        seen.append(collection_name)
+        if len(seen) <= 2:  # what a server busy with its last segments reports
+            d |= {"state": "InProgress", "indexed_rows": 0}
+        return d
+
+    monkeypatch.setattr(MilvusClient, "describe_index", still_indexing_twice)
+    monkeypatch.setattr(milvus_backend, "INDEX_POLL", 0.0)
+    build_index(small_corpus, tmp_path / "index", embedder=FakeEmbedder(), backend="milvus", uri=str(tmp_path / "m.db"))
+    assert len(seen) == 3 and len(set(seen)) == 1
+    assert Index.open(tmp_path / "index", embedder=FakeEmbedder()).search("桥梁", k=1)

@@ -95,6 +95,8 @@ BATCH = 1000
 MAX_LIMIT = 16384  # Milvus's largest search limit
 KEYS = "keys.npy"
 STALE = "stale.npy"
+INDEX_WAIT = 3600.0  # seconds a build waits for Milvus to finish indexing
+INDEX_POLL = 1.0
 FRESH = 10.0  # seconds after a build during which searches read at Strong consistency
 HNSW_ABOVE = 200_000  # as for FAISS: exact search up to this many rows
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,180}$")
@@ -380,12 +382,36 @@ class MilvusBackend(VectorBackend):
                 log.debug("milvus: inserted %d/%d rows into %s", lo + len(part), len(v), self.collection)
             bar.close()
             c.flush(self.collection)
+            self._wait_for_index(len(v))
             c.load_collection(self.collection)
         except GovsearchError:
             raise
         except Exception as e:
             raise GovsearchError(f"Milvus at {self.uri}: writing collection {self.collection} failed: {_reason(e)}") from None
         self._count = len(v)
+
+    def _wait_for_index(self, rows: int) -> None:
+        """Wait until Milvus has indexed every row, so that the alias never points at a collection
+        still being indexed (a 2.3 server at 1M went on indexing 8 minutes after the flush, searching
+        slower meanwhile). Gives up with a warning after INDEX_WAIT seconds: searches are right either way."""
+        from tqdm.auto import tqdm
+
+        start = time.monotonic()
+        bar = tqdm(total=rows, desc="milvus index", unit="chunk", disable=not self.show_progress)
+        try:
+            while True:
+                d = self._client.describe_index(self.collection, "vector")
+                # the 2.3 server reports pending_index_rows = all rows even when done: read state and indexed rows
+                done = int(d.get("indexed_rows", rows))
+                bar.update(max(0, min(done, rows) - bar.n))
+                if str(d.get("state", "Finished")) == "Finished" and done >= int(d.get("total_rows", rows)):
+                    return
+                if time.monotonic() - start > INDEX_WAIT:
+                    log.warning("milvus: %s still indexing after %d s; publishing it anyway", self.collection, INDEX_WAIT)
+                    return
+                time.sleep(INDEX_POLL)
+        finally:
+            bar.close()
 
     def _set_keys(self, keys: np.ndarray) -> None:
         self._keys = keys
