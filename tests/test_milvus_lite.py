@@ -14,6 +14,8 @@ import pytest
 pytest.importorskip("pymilvus", reason="the Milvus tests need pip install 'govsearch[milvus]'")
 pytest.importorskip("milvus_lite", reason="the Milvus Lite tests need pip install 'govsearch[milvus]'")
 
+from pymilvus import MilvusClient, MilvusException  # noqa: E402
+
 from govsearch.backends import milvus as milvus_backend  # noqa: E402
 from govsearch.backends import milvus_text  # noqa: E402
 from govsearch.backends.milvus import FRESH, MilvusBackend, expression, literal  # noqa: E402
@@ -430,13 +432,89 @@ def test_milvus_bm25_filters_run_in_milvus(milvus_index, index):
     assert milvus_index.search("垃圾分类", k=5, mode="lexical", town='民众街道" or town != "') == []
 
 
+class _Client:
+    """A Milvus client as pymilvus talks to a server without full-text BM25 (2.3): the collection is
+    created, its BM25 function dropped without a word, the sparse index refused."""
+
+    def __init__(self, version="v2.3.5", functions=(), refuse=None):
+        self.collections = ["govsearch__probe_0badf00d", "other"]  # a stray of a killed probe, someone else's
+        self.version, self.functions, self.refuse = version, list(functions), refuse
+
+    create_schema = staticmethod(MilvusClient.create_schema)
+    prepare_index_params = staticmethod(MilvusClient.prepare_index_params)
+
+    def get_server_version(self):
+        return self.version
+
+    def list_collections(self):
+        return list(self.collections)
+
+    def create_collection(self, name, schema):
+        if self.refuse == "create":
+            raise MilvusException(code=1100, message="data type 104 is not supported: invalid parameter")
+        self.collections.append(name)
+
+    def describe_collection(self, name):
+        return {"collection_name": name, "functions": self.functions}
+
+    def create_index(self, name, index_params, **kwargs):
+        if self.refuse == "index":
+            raise MilvusException(
+                code=1100,
+                message="create index on 104 field is not supported: invalid parameter"
+                "[expected=supported field][actual=create index on 104 field]",
+            )
+
+    def drop_collection(self, name):
+        self.collections.remove(name)
+
+
+@pytest.fixture()
+def fake_milvus(monkeypatch, tmp_path):
+    """A MilvusBackend talking to a fake client (see :class:`_Client`)."""
+
+    def backend(client):
+        monkeypatch.setattr(milvus_backend, "connect", lambda *a, **kw: client)
+        return MilvusBackend(8, uri=str(tmp_path / "unused.db"), collection="govsearch")
+
+    return backend
+
+
 @pytest.mark.parametrize(
-    "version, has",
-    [("v2.3.5", False), ("v2.4.15", False), ("v2.5.0", True), ("2.6.1", True), ("milvus_lite-3.2.2", True),
-     ("milvus_lite-2.4.11", False), ("", False), ("unknown", False)],
+    "client, why",
+    [
+        (_Client(), "keeps no BM25 function"),
+        (_Client(functions=[{"name": "bm25"}], refuse="index"), "create index on 104 field is not supported"),
+        (_Client(version="", refuse="create"), "data type 104 is not supported"),
+    ],
+    ids=["function dropped", "index refused", "schema refused"],
 )
-def test_full_text_capability_by_version(version, has):
-    assert milvus_text.has_full_text(version) is has
+def test_a_server_without_full_text_keeps_local_bm25(fake_milvus, client, why):
+    vb = fake_milvus(client)
+    assert vb.offer_lexical(["强村公司"]) is False
+    assert not vb.indexes_text and vb.lexical == milvus_text.LOCAL_BM25
+    version = client.version or "(unknown version)"
+    assert vb.build_note.startswith(f"lexical search: local bm25s index beside Milvus (Milvus {version} has no full-text BM25: ")
+    assert why in vb.build_note and "\n" not in vb.build_note
+    assert client.collections == ["other"]  # the probe's collection dropped, and the stray of an earlier one
+
+
+def test_full_text_is_asked_of_the_server_not_read_from_its_version(fake_milvus):
+    client = _Client(version="2.7.0-rc3+build.5 (custom)", functions=[{"name": "bm25"}])
+    vb = fake_milvus(client)
+    assert vb.offer_lexical(["强村公司"]) is True
+    assert vb.indexes_text and vb.lexical == milvus_text.MILVUS_BM25 and vb.build_note == milvus_text.MILVUS_NOTE
+    assert client.collections == ["other"]
+
+
+def test_milvus_lite_has_full_text_and_the_probe_leaves_nothing(tmp_path):
+    from pymilvus import MilvusClient as Client
+
+    c = Client(uri=str(tmp_path / "p.db"))
+    t = time.perf_counter()
+    assert milvus_text.probe(c, "govsearch", ["强村公司"]) == ""
+    print(f"\nfull-text probe on Milvus Lite: {1000 * (time.perf_counter() - t):.0f} ms")
+    assert c.list_collections() == []
 
 
 def test_analyzer_takes_the_governance_dictionary():

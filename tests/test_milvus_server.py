@@ -109,8 +109,11 @@ def test_build_and_filter_over_the_network(server, small_corpus, tmp_path):
     print(f"small corpus over gRPC: {time.perf_counter() - t:.1f}s, {report.chunks} chunks")
     m = json.loads((folder / "manifest.json").read_text("utf-8"))["backend"]
     assert m["uri"] == server.uri and m["alias"] == "net"
-    # a 2.3 server has no full-text BM25: the local bm25s index, said once
+    # a 2.3 server has no full-text BM25 (it says so when asked): the local bm25s index, said once
     assert m["lexical"] == "local bm25s" and report.summary().count("local bm25s index beside Milvus (Milvus v2.3") == 1
+    from pymilvus import MilvusClient
+
+    assert not [c for c in MilvusClient(uri=server.uri).list_collections() if "__probe_" in c]  # the probe dropped
     idx = Index.open(folder, embedder=emb)
     assert len(idx) == report.chunks
     assert {h.chunk.town for h in idx.search("飞线充电", k=5, town="甲镇", mode="dense")} == {"甲镇"}

@@ -62,8 +62,9 @@ reads at Strong until the window has passed, so a search right after a
 build sees every row of it even on a server whose query nodes lag.
 
 Lexical search runs in Milvus too where it has full-text BM25 (Milvus 2.5+,
-Milvus Lite 3.x; see :mod:`.milvus_text`), detected when a build starts and
-recorded in the manifest (``lexical``); on an older server the local bm25s
+Milvus Lite 3.x; see :mod:`.milvus_text`), asked of the server when a build
+starts (a throw-away collection with the BM25 function, dropped at once) and
+recorded in the manifest (``lexical``); where it is missing the local bm25s
 index stays beside Milvus. Either way govsearch fuses the two rankings itself,
 as for FAISS.
 """
@@ -88,6 +89,7 @@ from . import milvus_text
 from .base import VectorBackend, inner_products, top_k
 from .faiss import IVF_NPROBE, ivf_lists
 from .milvus_text import LOCAL_BM25, MILVUS_BM25
+from .milvus_text import reason as _reason
 
 log = logging.getLogger(__name__)
 
@@ -222,11 +224,6 @@ def connect(uri: str, token: str | None = None, db_name: str | None = None, time
         raise GovsearchError(f"cannot reach Milvus at {uri}: {_reason(e)}") from None
 
 
-def _reason(e: Exception) -> str:
-    msg = getattr(e, "message", None) or str(e)
-    return " ".join(str(msg).split())[:300]
-
-
 class MilvusBackend(VectorBackend):
     """Vectors in a Milvus collection; filters run in Milvus (``supports_filters``)."""
 
@@ -281,10 +278,13 @@ class MilvusBackend(VectorBackend):
 
     def offer_lexical(self, words: Sequence[str]) -> bool:
         """Keyword-index the lexical passages in Milvus (full-text BM25, jieba with ``words``) where the
-        server has it; on an older one the local bm25s index stays, said in the build note."""
-        version = milvus_text.server_version(self._client)
-        if not milvus_text.has_full_text(version):
-            self.build_note = milvus_text.LOCAL_NOTE.format(version=version or "(unknown version)")
+        server does it (asked of the server: :func:`milvus_text.probe`); where it does not, the local
+        bm25s index stays, said in the build note."""
+        missing = milvus_text.probe(self._client, self.alias, words)
+        if missing:
+            version = milvus_text.server_version(self._client) or "(unknown version)"
+            self.build_note = milvus_text.LOCAL_NOTE.format(version=version, reason=missing)
+            log.info("milvus: %s", self.build_note)
             return False
         self.lexical, self.indexes_text = MILVUS_BM25, True
         self._words, self.words_hash = list(words), _words_hash(words)
