@@ -219,17 +219,16 @@ class Index:
             raise ValueError(f"unknown search mode {mode!r}; choose hybrid, dense or lexical")
         dense = lexical = None
         translations = self.translate(q)
+        # a backend that filters itself (Milvus expressions) gets the filters, not a list of row ids
+        conditions = None
+        if self.vectors.supports_filters and allowed is not None and filters is not None:
+            conditions = filters.conditions(self.store.columns)
         if mode in ("hybrid", "dense"):
             qv = self.query_vector(q)
-            if self.vectors.supports_filters and allowed is not None and filters is not None:
-                # the backend filters itself (Milvus expressions), not by a list of row ids
-                conditions = filters.conditions(self.store.columns)
-                dense = self.vectors.search(qv, depth, conditions=conditions)  # type: ignore[call-arg]
-            else:
-                dense = self.vectors.search(qv, depth, allowed)
+            # few rows allowed: scored exactly (an approximate index under a narrow filter misses neighbours)
+            dense = self.vectors.search_filtered(qv, depth, allowed, conditions)
         if mode in ("hybrid", "lexical"):
             if self.vectors.indexes_text:  # the backend's own full-text index (Milvus BM25)
-                conditions = filters.conditions(self.store.columns) if allowed is not None and filters is not None else None
                 text = self.lexical.tokenizer.query_text(q)
                 only = None if conditions else allowed
                 lexical = self.vectors.search_text(text, depth, only, conditions=conditions)
