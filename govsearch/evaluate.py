@@ -253,12 +253,15 @@ _NUM = re.compile(r"\d+(?:[.:：]\d+)*")
 
 
 def holds_figure(answer: str | None, reference: str) -> bool:
-    """Does the answer contain every number of the reference figure (spaces ignored)?"""
+    """Does the answer contain every number of the reference figure, each as a whole number
+    (spaces ignored; 25 is not found in 2025)?"""
     if not answer:
         return False
     nums = _NUM.findall(reference)
     flat = re.sub(r"\s+", "", answer).replace("：", ":")
-    return bool(nums) and all(n.replace("：", ":") in flat for n in nums)
+    return bool(nums) and all(
+        re.search(rf"(?<![\d.:]){re.escape(n.replace('：', ':'))}(?![\d]|[.:]\d)", flat) for n in nums
+    )
 
 
 def evaluate_answers(index, questions: Sequence[Question]) -> dict[str, Any]:

@@ -157,3 +157,13 @@ def test_unreachable_model_is_a_clear_error(index):
 
 def test_check_flags_citations_outside_the_given_clauses():
     assert check("没有引用。", []) == ["没有引用。"]
+
+
+def test_a_figure_counts_only_as_a_whole_number():
+    assert holds_figure("共开展培训25场次 [1]", "25")
+    assert holds_figure("64处：排查出隐患64处。", "64处")
+    assert holds_figure("完成率 95.5%。", "95.5%")
+    assert not holds_figure("2025年3月：组织培训 [1]", "25")
+    assert not holds_figure("共125处", "25")
+    assert not holds_figure("达 25.5%", "25")
+    assert not holds_figure(None, "25")
