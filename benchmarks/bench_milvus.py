@@ -1,19 +1,30 @@
 """FAISS, Milvus Lite and a real Milvus server, side by side on the same synthetic clauses.
 
     python benchmarks/bench_milvus.py --sizes 100000 [--queries 200] [--kind auto|flat|ivf|hnsw ...]
-        [--skip lite:hnsw ...] [--consistency Bounded Strong] [--wait-index] [--out results-milvus-1m.json] [--write]
+        [--skip lite:hnsw ...] [--consistency Bounded Strong] [--wait-index] [--approximate] [--crossover]
+        [--out results-milvus-1m.json] [--write]
 
 For each size: ingest throughput (vectors already computed: embedding excluded),
 query latency p50/p95 for k=10 with no filter, a town filter and a date range,
 and recall@10 against exact search (numpy over the same vectors and filter).
 All three run through govsearch's own backend classes (``create_backend``,
-``add_rows``/``publish``, ``search``), at the kind govsearch picks for the size
-(``auto``) or the ones ``--kind`` names: with several kinds (``--kind ivf hnsw``)
+``add_rows``/``publish``, ``search_filtered``), at the kind govsearch picks for
+the size (``auto``) or the ones ``--kind`` names: with several kinds (``--kind ivf hnsw``)
 every backend is built and searched at each kind in the same run, on the same
 vectors and queries (``--skip server:hnsw`` leaves one backend/kind pair out;
 backends are ``faiss``, ``lite``, ``server``). Milvus searches are timed at
 each ``--consistency`` level (default: Bounded, what govsearch reads at once an
-index is more than a few seconds old).
+index is more than a few seconds old), after SETTLE_S seconds of untimed
+searches of each new collection.
+
+A search runs as govsearch's ``Index`` runs it, inside the timed call: the
+filter's rows (and values, for Milvus) from ``Filters`` over the clauses'
+columns, then ``search_filtered``, which scores the passing rows exactly when a
+filter lets at most the backend's ``exact_rows`` through. ``--approximate``
+also times every backend with that switched off (``exact_rows = 0``: each
+filtered search goes to the index, as before govsearch had it).
+``--crossover`` times both routes over date ranges from a day to a year, by
+how many rows pass: the measurement behind ``exact_rows``.
 
 Besides time and recall each backend records what it cheaply can of memory and
 disk: the resident size of this process after the backend was built and
@@ -40,6 +51,7 @@ goes to ``benchmarks/results-milvus.json`` or the file ``--out`` names.
 from __future__ import annotations
 
 import argparse
+import functools
 import glob
 import json
 import logging
@@ -61,8 +73,14 @@ sys.path.insert(0, str(HERE))
 import synth  # noqa: E402
 
 from govsearch.backends import create_backend  # noqa: E402
+from govsearch.filters import Filters  # noqa: E402
+from govsearch.store import Columns  # noqa: E402
 
 K = 10
+CROSSOVER_DAYS = (1, 3, 7, 14, 30, 61, 122, 183, 365)  # rows passing from ~100 to ~33k at 100k clauses
+CROSSOVER_QUERIES = 40
+WARM_UP = 5  # untimed searches before each timed series
+SETTLE_S = 90.0  # untimed searches before a new Milvus collection is timed (see settle)
 
 
 def machine() -> dict[str, Any]:
@@ -118,16 +136,26 @@ def queries(vecs: np.ndarray, chunks: list, n: int, seed: int = 1) -> tuple[np.n
     return q.astype(np.float32), [{"none": None, "town": c, "date": d} for c, d in zip(conds, dates)]
 
 
-def allowed_rows(cols: dict[str, np.ndarray], cond: dict[str, Any] | None) -> np.ndarray | None:
-    """What govsearch's Filters do for FAISS: row ids from metadata arrays."""
-    if cond is None:
-        return None
-    mask = np.ones(len(cols["date"]), bool)
-    if "town" in cond:
-        mask &= cols["town"] == cond["town"][0]
-    if "date_from" in cond:
-        mask &= (cols["date"] >= cond["date_from"]) & (cols["date"] <= cond["date_to"]) & (cols["date"] > 0)
-    return np.flatnonzero(mask)
+def as_filters(cond: dict[str, Any] | None) -> Filters:
+    """A query's conditions as govsearch's Filters (dates YYYYMMDD -> YYYY-MM-DD)."""
+    cond = cond or {}
+    d_from, d_to = (f"{d // 10000:04d}-{d // 100 % 100:02d}-{d % 100:02d}" if d else None
+                    for d in (cond.get("date_from"), cond.get("date_to")))
+    return Filters(town=(cond.get("town") or [None])[0], date_from=d_from, date_to=d_to)
+
+
+def allowed_rows(cols: Columns, cond: dict[str, Any] | None) -> np.ndarray | None:
+    """The rows govsearch's Filters let through, from the clauses' columns."""
+    return as_filters(cond).allowed_rows(cols)
+
+
+def search_as_index(backend: Any, cols: Columns, q: np.ndarray, cond: dict[str, Any] | None) -> np.ndarray:
+    """A dense search as govsearch's Index runs it: the filter's rows (and values, for a backend that
+    filters itself) from the columns, then ``search_filtered``."""
+    f = as_filters(cond)
+    allowed = f.allowed_rows(cols)
+    conditions = f.conditions(cols) if backend.supports_filters and allowed is not None else None
+    return backend.search_filtered(q, K, allowed, conditions)[0]
 
 
 def exact(vecs: np.ndarray, q: np.ndarray, allowed: np.ndarray | None) -> tuple[int, float, np.ndarray] | None:
@@ -143,18 +171,20 @@ def exact(vecs: np.ndarray, q: np.ndarray, allowed: np.ndarray | None) -> tuple[
     return m, kth, q
 
 
-def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+def timed(fn: Callable[..., Any], *args: Any) -> tuple[float, Any]:
     t = time.perf_counter()
-    out = fn()
+    out = fn(*args)
     return time.perf_counter() - t, out
 
 
-def run_queries(search: Callable, vecs, cols, qs, conds, truth) -> dict[str, Any]:
+def run_queries(search: Callable, vecs, cols, qs, conds, truth, kinds=("none", "town", "date")) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for kind in ("none", "town", "date"):
+    for q in qs[:WARM_UP]:
+        search(q, None)
+    for kind in kinds:
         lat, rec = [], []
         for i, q in enumerate(qs):
-            dt, rows = timed(lambda: search(q, conds[i][kind]))
+            dt, rows = timed(search, q, conds[i][kind])
             lat.append(dt * 1000)
             want = truth[kind][i]
             if want:
@@ -167,6 +197,67 @@ def run_queries(search: Callable, vecs, cols, qs, conds, truth) -> dict[str, Any
             "recall@10": round(float(np.mean(rec)), 4) if rec else None,
         }
     return out
+
+
+def settle(search: Callable, qs: np.ndarray, seconds: float = SETTLE_S) -> None:
+    """Untimed unfiltered searches for ``seconds``: Milvus Lite answers them in ~0.5 s for about a
+    minute after a 100k build (its index already reported built), then in ~70 ms."""
+    t0, i = time.perf_counter(), 0
+    while time.perf_counter() - t0 < seconds:
+        search(qs[i % len(qs)], None)
+        i += 1
+
+
+def approximate_only(backend: Any, search: Callable, *args: Any) -> dict[str, Any]:
+    """``run_queries`` with exact scoring of narrow filters switched off (every filter goes to the index)."""
+    keep, backend.exact_rows = backend.exact_rows, 0
+    try:
+        return {"exact_rows": 0} | run_queries(search, *args)
+    finally:
+        backend.exact_rows = keep
+
+
+def crossover(backend: Any, vecs: np.ndarray, chunks: list, cols: Columns, seed: int = 2) -> list[dict[str, Any]]:
+    """Latency and recall@10 of the index's filtered search and of exact scoring, by how many rows pass
+    (date ranges of CROSSOVER_DAYS days from a random clause's date)."""
+    rng = np.random.default_rng(seed)
+    keep, out = backend.exact_rows, []
+    for days in CROSSOVER_DAYS:
+        picks = rng.choice(len(vecs), CROSSOVER_QUERIES, replace=False)
+        qs = vecs[picks] + 0.25 * rng.standard_normal((len(picks), vecs.shape[1])).astype(np.float32) / np.sqrt(vecs.shape[1])
+        qs = (qs / np.linalg.norm(qs, axis=1, keepdims=True)).astype(np.float32)
+        conds = []
+        for i in picks:
+            start = np.datetime64(chunks[i].date or "2024-01-01")
+            ints = [int(str(d).replace("-", "")) for d in (start, start + np.timedelta64(days - 1, "D"))]
+            conds.append({"date": {"date_from": ints[0], "date_to": ints[1]}})
+        passing = [allowed_rows(cols, c["date"]) for c in conds]
+        truth = {"date": [exact(vecs, q, a) for q, a in zip(qs, passing)]}
+        row: dict[str, Any] = {"days": days, "mean_rows_passing": round(float(np.mean([len(a) for a in passing])))}
+        search = functools.partial(search_as_index, backend, cols)
+        for route, rows in (("index", 0), ("exact", len(vecs))):
+            backend.exact_rows = rows
+            row[route] = run_queries(search, vecs, cols, qs, conds, truth, kinds=("date",))["date"]
+        backend.exact_rows = keep
+        out.append(row)
+        print(f"  crossover {days} d: {row}", flush=True)
+    return out
+
+
+def crossover_table(name: str, rows: list[dict[str, Any]]) -> str:
+    lines = [
+        (f"\n{name}: filtered search by rows passing (date ranges; index: the index's own filtered search, "
+         "exact: the passing rows read and scored)\n"),
+        "| date range (days) | rows passing (mean) | index p50 / p95 ms | index recall@10 | exact p50 / p95 ms | exact recall@10 |",
+        "|---|---|---|---|---|---|",
+    ]
+    for c in rows:
+        i, e = c["index"], c["exact"]
+        lines.append(
+            f"| {c['days']} | {c['mean_rows_passing']:,} | {i['p50_ms']:.1f} / {i['p95_ms']:.1f} | {i['recall@10']:.3f} "
+            f"| {e['p50_ms']:.1f} / {e['p95_ms']:.1f} | {e['recall@10']:.3f} |"
+        )
+    return "\n".join(lines)
 
 
 def disk_bytes(path: Path) -> int:
@@ -287,14 +378,13 @@ def bench_size(
     skip: tuple[str, ...] = (),
     saved: Callable[[dict[str, Any]], None] = lambda res: None,
     wait_index: bool = False,
+    approximate: bool = False,
+    cross: bool = False,
 ) -> dict[str, Any]:
     t = time.perf_counter()
     chunks, vecs, how = data(n)
     print(f"[{n}] data: {len(chunks)} clauses, vectors {how}, {time.perf_counter() - t:.0f}s", flush=True)
-    cols = {
-        "town": np.array([c.town or "" for c in chunks], dtype=object),
-        "date": np.array([int((c.date or "0").replace("-", "")[:8] or 0) for c in chunks], dtype=np.int64),
-    }
+    cols = Columns.from_chunks(chunks)
     qs, conds = queries(vecs, chunks, n_queries)
     allowed = {kind: [allowed_rows(cols, c[kind]) for c in conds] for kind in ("none", "town", "date")}
     truth = {kind: [exact(vecs, q, a) for q, a in zip(qs, allowed[kind])] for kind in allowed}
@@ -307,19 +397,29 @@ def bench_size(
         parts = [label] + ([kind] if len(kinds) > 1 else []) + ([level] if level and (len(levels) > 1 or level != "Bounded") else [])
         return ", ".join(parts)
 
+    def also(key: str, backend: Any, search: Callable, r: dict[str, Any]) -> None:
+        """With ``--approximate``, the same queries without exact scoring; with ``--crossover``, both routes by rows passing."""
+        if approximate:
+            label = {"label": f"{r['label']}, approximate only"}
+            res["backends"][f"{key}, approximate only"] = r | label | approximate_only(backend, search, vecs, cols, qs, conds, truth)
+            print(f"[{n}] {key}, approximate only: {res['backends'][f'{key}, approximate only']}", flush=True)
+        if cross:
+            res.setdefault("crossover", {})[key] = crossover(backend, vecs, chunks, cols)
+
     for kind in kinds:
         if "faiss:" + kind not in skip:
             # FAISS: filters become row ids (as govsearch.Filters does), FAISS searches those
             fb = create_backend("faiss", vecs.shape[1], n, kind=kind)
             folder = work / f"faiss-{kind}"
             dt, _ = timed(lambda: (fb.add(vecs), fb.save(folder)))
-            faiss_search = lambda q, c: fb.search(q, K, allowed_rows(cols, c))[0]  # noqa: E731
+            faiss_search = functools.partial(search_as_index, fb, cols)
             r = {"label": "FAISS", "kind": fb.kind, "settings": fb.describe(), "ingest_s": round(dt, 2),
-                 "ingest_per_s": round(n / dt)}
+                 "ingest_per_s": round(n / dt), "exact_rows": fb.exact_rows}
             r |= run_queries(faiss_search, vecs, cols, qs, conds, truth)
             r |= {"disk_gib": round(disk_bytes(folder) / 2**30, 2), "client_rss_gib": rss_gib()}
             res["backends"][name("FAISS", kind)] = r
             print(f"[{n}] FAISS {kind}: {r}", flush=True)
+            also(name("FAISS", kind), fb, faiss_search, r)
             saved(res)
             del fb
             shutil.rmtree(folder, ignore_errors=True)
@@ -340,11 +440,13 @@ def bench_size(
             mb.publish()
             dt = time.perf_counter() - t0
             waited = index_wait(mb) if wait_index else None
-            search = lambda q, c: mb.search(q, K, conditions=c)[0]  # noqa: E731
+            search = functools.partial(search_as_index, mb, cols)
+            settle(search, qs)
             for level in levels:
                 mb.read_consistency = level
                 r = {"label": label, "kind": mb.kind, "settings": {k: v for k, v in mb.describe().items() if k in ("kind", "lists", "nprobe")},
-                     "ingest_s": round(dt, 2), "ingest_per_s": round(n / dt), "add_rows_s": round(t_insert, 2)}
+                     "ingest_s": round(dt, 2), "ingest_per_s": round(n / dt), "add_rows_s": round(t_insert, 2),
+                     "exact_rows": mb.exact_rows}
                 if waited is not None:  # the rest of the index build, after govsearch's build returned
                     r |= {"index_wait_s": round(waited, 2), "ingest_indexed_per_s": round(n / (dt + waited))}
                 r |= run_queries(search, vecs, cols, qs, conds, truth)
@@ -354,6 +456,7 @@ def bench_size(
                     r["server_rss_gib"] = rss_gib(server.pid)
                 res["backends"][name(label, kind, level)] = r
                 print(f"[{n}] {name(label, kind, level)}: {r}", flush=True)
+                also(name(label, kind, level), mb, search, r)
                 saved(res)
             try:
                 mb._client.drop_alias(mb.alias)
@@ -406,6 +509,7 @@ def table(results: dict[str, Any]) -> str:
                 + " | ".join(f"{r[k]['p50_ms']:.1f} / {r[k]['p95_ms']:.1f}" for k in ("none", "town", "date"))
                 + f" | {rec} |"
             )
+        lines += [crossover_table(name, rows) for name, rows in size.get("crossover", {}).items()]
     return "\n".join(lines)
 
 
@@ -422,9 +526,11 @@ def write_section(results: dict[str, Any], notes: str, raw: str = "results-milvu
         "backend does to make the vectors searchable: for FAISS `add` + write the file; for Milvus create the "
         "collection, batched inserts of vectors with every scalar field (text, town, date, type, path, heading), "
         "flush, build the index and load it, and switch the alias. Latency is one query at a time, k = 10, "
-        "through govsearch's backend `search` (FAISS: filter as row ids from the metadata arrays, as `Filters` "
-        "does; Milvus: filter expression run inside Milvus). Recall@10 is against exact inner-product search "
-        "with the same filter, in numpy.\n"
+        "as govsearch's `Index` searches: `Filters` over the clauses' columns, then the backend's "
+        "`search_filtered`, which reads and scores the passing rows exactly when a filter lets at most the "
+        "backend's `exact_rows` through, and otherwise searches the index (FAISS: the passing row ids; Milvus: "
+        "a filter expression run inside Milvus); \"approximate only\": the same with `exact_rows = 0`. "
+        "Recall@10 is against exact inner-product search with the same filter, in numpy.\n"
         + table(results)
         + "\n\n"
         + notes
@@ -448,6 +554,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="after each Milvus build, wait until the server reports every row indexed before timing searches")
     ap.add_argument("--out", default="results-milvus.json", help="raw data file (in benchmarks/)")
     ap.add_argument("--consistency", nargs="+", default=["Bounded"], choices=["Strong", "Bounded", "Session", "Eventually"])
+    ap.add_argument("--approximate", action="store_true", help="also time every backend without exact scoring")
+    ap.add_argument("--crossover", action="store_true", help="time exact scoring and the index by rows passing")
     ap.add_argument("--write", action="store_true")
     ap.add_argument("--notes", default="")
     args = ap.parse_args(argv)
@@ -472,7 +580,7 @@ def main(argv: list[str] | None = None) -> int:
             for n in args.sizes:
                 results["sizes"].append(
                     bench_size(n, args.queries, work, server, tuple(args.kind), tuple(args.consistency),
-                               tuple(args.skip), save, args.wait_index)
+                               tuple(args.skip), save, args.wait_index, args.approximate, args.crossover)
                 )
         finally:
             if server:

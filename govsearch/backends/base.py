@@ -19,8 +19,8 @@ import numpy as np
 EXACT_ROWS = 5_000
 """Up to this many rows passing a filter are scored exactly (a backend may say otherwise): reading and
 scoring them costs ~0.24 µs a row, less than FAISS's own filtered search up to ~3k rows passing and
-about as much at 5k (at 100k rows, 5.6k passing: HNSW 1.8 vs 1.1 ms, flat 1.4 vs 1.0 ms p50), below
-which HNSW finds 0.33-0.82 of the true top 10 (benchmarks/RESULTS.md, "Milvus")."""
+not much more at 5k (at 100k rows, 5.6k passing: HNSW 1.4 vs 0.9 ms, flat 1.7 vs 1.1 ms p50), below
+which HNSW finds 0.34-0.86 of the true top 10 (benchmarks/RESULTS.md, "Milvus")."""
 EXACT_BLOCK = 4096  # rows read and scored at a time (a few MB, whatever the filter lets through)
 
 

@@ -32,8 +32,8 @@ IVF_TRAIN_PER_LIST = 64  # training sample: 64 vectors per list (FAISS warns bel
 BATCH_SELECTOR_MAX = 4096  # filters passing more rows than this are given to FAISS as a bitmap
 EXACT_ROWS_IVF = 1_000
 """Filters passing at most this many rows of an IVF index are scored exactly: an IVF row is read back at
-~0.65 µs (flat, HNSW ~0.25), at most ~0.7 ms more than IVF's own filtered search, which misses little
-above ~750 rows passing (recall@10 0.78 at 200, 0.94 at 420, 0.98 at 750; benchmarks/RESULTS.md, "Milvus")."""
+~0.65 µs (flat, HNSW ~0.25), at most ~0.6 ms more than IVF's own filtered search, which misses little
+above ~750 rows passing (recall@10 0.81 at 200, 0.94 at 420, 0.98 at 750; benchmarks/RESULTS.md, "Milvus")."""
 FILE = "vectors.faiss"
 
 

@@ -107,10 +107,10 @@ HNSW_ABOVE = 200_000  # as for FAISS: exact search up to this many rows
 EXACT_ROWS = {"hnsw": 2_000, "ivf": 1_000}
 """By index kind: a filter passing at most this many rows has their vectors read and scored exactly, not
 searched in Milvus, whose filtered search misses neighbours below about these counts (at 100k rows: Lite's
-HNSW finds 0.31-0.67 of the true top 10 up to 1,300 rows passing, at any time; the 2.3 server's HNSW
-0.61-0.79 until it has built and loaded the index after a build, seconds on a quiet machine and minutes
-under load, exact after; IVF 0.82-0.93 up to 420). Reading costs ~0.05 ms a row from the server and ~0.12
-from Lite: at most ~100 / ~250 ms (benchmarks/RESULTS.md, "Milvus"). A flat collection filters exactly."""
+HNSW finds 0.28-0.68 of the true top 10 up to 1,300 rows passing; the 2.3 server's IVF 0.83-0.94 up to 420,
+its HNSW 0.61-0.79 until it has loaded the index after a build, exact after). Reading costs ~0.05 ms a row
+from the server and ~0.1 from Lite: at most ~100 / ~200 ms (benchmarks/RESULTS.md, "Milvus"). A flat
+collection filters exactly."""
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,180}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
