@@ -473,20 +473,14 @@ def bench_size(
     return res
 
 
-def index_wait(mb: Any, timeout: float = 3600) -> float:
-    """Seconds until Milvus reports no rows waiting for the vector index (a build returns
-    after flush + load; the server indexes its last sealed segments after that)."""
+def index_wait(mb: Any) -> float:
+    """Seconds until Milvus has indexed every row, waited as a govsearch build waits
+    (``MilvusBackend._wait_for_index``; builds now do this before they publish, so after one it is ~0)."""
     t = time.perf_counter()
-    while time.perf_counter() - t < timeout:
-        try:
-            d = mb._client.describe_index(mb.collection, "vector")
-        except Exception as e:
-            print(f"describe_index failed: {e}", flush=True)
-            return time.perf_counter() - t
-        # the 2.3 server reports pending_index_rows = total rows even when finished: read state and indexed rows
-        if str(d.get("state", "Finished")) == "Finished" and d.get("indexed_rows", 0) >= d.get("total_rows", 0):
-            return time.perf_counter() - t
-        time.sleep(1)
+    try:
+        mb._wait_for_index(len(mb))
+    except Exception as e:
+        print(f"describe_index failed: {e}", flush=True)
     return time.perf_counter() - t
 
 
